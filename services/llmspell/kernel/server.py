@@ -1,0 +1,258 @@
+"""The execution kernel's serving side: requests from the internal link to handlers.
+
+Two threads, each owning one DEALER on the link (see ``wire.link``): the shell
+thread runs requests one at a time (Lua runs here, and ``io.read`` asks for input
+on stdin from here); the control thread answers interrupt, shutdown and
+kernel_info at once, also while Lua runs. Both publish busy/idle around every
+request. The process's main thread stays free for signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections import deque
+from typing import Callable
+
+import zmq
+
+from ..wire import link
+from ..wire.errors import WireError
+from ..wire.message import decode_json, encode_json, new_header
+from .engine import ExecutionEngine
+from .handlers import KernelHandlers
+from .introspection import complete, history, inspect, is_complete
+
+log = logging.getLogger("llmspell.kernel")
+INPUT_POLL_MS = 50
+
+
+class Request:
+    """One request being served, with what is needed to answer and publish for it."""
+
+    __slots__ = ("channel", "ids", "parts", "header", "content")
+
+    def __init__(self, channel: bytes, ids: list[bytes], parts: list[bytes]):
+        self.channel, self.ids, self.parts = channel, ids, parts
+        self.header = decode_json(parts[0], "header")
+        self.content = decode_json(parts[3], "content")
+
+    @property
+    def msg_type(self) -> str:
+        return self.header.get("msg_type", "")
+
+
+class LinkSide:
+    """One DEALER on the link, and message building for it (one thread only)."""
+
+    def __init__(self, ctx: zmq.Context, endpoint: str, side: bytes, session: str):
+        self.sock = ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.ROUTING_ID, side)
+        self.sock.setsockopt(zmq.LINGER, 1000)
+        self.sock.connect(endpoint)
+        self.session = session
+
+    def send(self, channel: bytes, ids: list[bytes], msg_type: str, content: dict,
+             parent: bytes, metadata: dict | None = None) -> None:
+        parts = [encode_json(new_header(msg_type, self.session)), parent,
+                 encode_json(metadata or {}), encode_json(content)]
+        self.sock.send_multipart(link.encode(channel, ids, parts), copy=False)
+
+    def publish(self, msg_type: str, content: dict, parent: bytes) -> None:
+        self.send(b"iopub", [b"kernel." + msg_type.encode()], msg_type, content, parent)
+
+    def status(self, state: str, parent: bytes) -> None:
+        self.publish("status", {"execution_state": state}, parent)
+
+
+class RequestOutputs:
+    """``handlers.Outputs`` for one request: iopub publishing and stdin input."""
+
+    def __init__(self, side: LinkSide, request: Request, await_input: Callable):
+        self.side, self.request, self.await_input = side, request, await_input
+
+    def publish(self, msg_type: str, content: dict) -> None:
+        self.side.publish(msg_type, content, self.request.parts[0])
+
+    def input(self, prompt: str, password: bool = False) -> str | None:
+        self.side.send(b"stdin", self.request.ids, "input_request",
+                       {"prompt": prompt, "password": password}, self.request.parts[0])
+        return self.await_input()
+
+
+class KernelServer:
+    """Serves one ExecutionEngine over a link endpoint until shut down."""
+
+    def __init__(self, engine: ExecutionEngine, endpoint: str, ctx: zmq.Context | None = None):
+        self.engine = engine
+        self.handlers = KernelHandlers(engine)
+        self.handlers.table.update({
+            "complete_request": lambda c, o: ("complete_reply", complete(
+                engine, c.get("code", ""), int(c.get("cursor_pos", len(c.get("code", "")))))),
+            "inspect_request": lambda c, o: ("inspect_reply", inspect(
+                engine, c.get("code", ""), int(c.get("cursor_pos", 0)), int(c.get("detail_level", 0)))),
+            "is_complete_request": lambda c, o: ("is_complete_reply",
+                                                 is_complete(engine, c.get("code", ""))),
+            "history_request": lambda c, o: ("history_reply", history(engine, c)),
+            "comm_info_request": lambda c, o: ("comm_info_reply", {"status": "ok", "comms": {}}),
+        })
+        self.endpoint = endpoint
+        self.ctx = ctx or zmq.Context.instance()
+        self.session = uuid.uuid4().hex
+        self.stopped = threading.Event()
+        self.restart_requested = False
+        self._input_cancelled = threading.Event()
+        self._threads = [threading.Thread(target=self._shell_loop, name="kernel-shell", daemon=True),
+                         threading.Thread(target=self._control_loop, name="kernel-control",
+                                          daemon=True)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until shut down (True) or ``timeout`` passes (False)."""
+        return self.stopped.wait(timeout)
+
+    def stop(self) -> None:
+        """Stop serving: interrupt running code, let both threads leave."""
+        self.stopped.set()
+        self._input_cancelled.set()
+        self.engine.interrupt()
+
+    def interrupt(self) -> bool:
+        self._input_cancelled.set()
+        return self.engine.interrupt()
+
+    # shell side ---------------------------------------------------------------
+    def _shell_loop(self) -> None:
+        side = LinkSide(self.ctx, self.endpoint, link.SHELL_SIDE, self.session)
+        self._hello(side)
+        self._backlog: deque[Request] = deque()
+        poller = zmq.Poller()
+        poller.register(side.sock, zmq.POLLIN)
+        try:
+            while not self.stopped.is_set():
+                request = self._backlog.popleft() if self._backlog else self._receive(side, poller)
+                if request is None or request.channel == b"stdin":
+                    continue  # a late input_reply: nobody is waiting for it
+                self._serve(side, request)
+        finally:
+            side.sock.close()
+
+    def _receive(self, side: LinkSide, poller: zmq.Poller, timeout: int = 200) -> Request | None:
+        if not poller.poll(timeout):
+            return None
+        frames = side.sock.recv_multipart()
+        if frames[0] == link.KIND_PING:
+            side.sock.send(link.KIND_PONG)
+            return None
+        if frames[0] != link.KIND_MESSAGE:
+            return None
+        try:
+            return Request(*link.decode(frames)[:3])
+        except WireError as exc:
+            log.warning("dropped a malformed message from the link: %s", exc)
+            return None
+
+    def _serve(self, side: LinkSide, request: Request) -> None:
+        parent = request.parts[0]
+        side.status("busy", parent)
+        try:
+            outputs = RequestOutputs(side, request, lambda: self._await_input(side))
+            self._input_cancelled.clear()
+            answer = self.handlers.handle(request.msg_type, request.content, outputs)
+            if answer is None:
+                log.warning("unsupported request type %r on shell: ignored", request.msg_type)
+                return
+            reply_type, content = answer
+            side.send(request.channel, request.ids, reply_type, content, parent,
+                      {"status": content.get("status", "ok")})
+            if (reply_type == "execute_reply" and content.get("status") == "error"
+                    and request.content.get("stop_on_error", True)):
+                self._abort_queued(side)
+        finally:
+            side.status("idle", parent)
+
+    def _await_input(self, side: LinkSide) -> str | None:
+        """Wait for the input_reply, keeping other shell requests for later."""
+        poller = zmq.Poller()
+        poller.register(side.sock, zmq.POLLIN)
+        while not (self.stopped.is_set() or self._input_cancelled.is_set()):
+            request = self._receive(side, poller, INPUT_POLL_MS)
+            if request is None:
+                continue
+            if request.channel == b"stdin" and request.msg_type == "input_reply":
+                return str(request.content.get("value", ""))
+            self._backlog.append(request)
+        return None
+
+    def _abort_queued(self, side: LinkSide) -> None:
+        """stop_on_error: answer every execute_request already queued as aborted."""
+        poller = zmq.Poller()
+        poller.register(side.sock, zmq.POLLIN)
+        queued = list(self._backlog)
+        self._backlog.clear()
+        while (request := self._receive(side, poller, 0)) is not None:
+            queued.append(request)
+        for request in queued:
+            if request.msg_type != "execute_request":
+                self._backlog.append(request)
+                continue
+            side.status("busy", request.parts[0])
+            side.send(request.channel, request.ids, "execute_reply",
+                      {"status": "aborted", "execution_count": self.engine.execution_count},
+                      request.parts[0], {"status": "aborted"})
+            side.status("idle", request.parts[0])
+
+    # control side -------------------------------------------------------------
+    def _control_loop(self) -> None:
+        side = LinkSide(self.ctx, self.endpoint, link.CONTROL_SIDE, self.session)
+        self._hello(side)
+        poller = zmq.Poller()
+        poller.register(side.sock, zmq.POLLIN)
+        try:
+            while not self.stopped.is_set():
+                if not poller.poll(200):
+                    continue
+                frames = side.sock.recv_multipart()
+                if frames[0] == link.KIND_INTERRUPT:
+                    self.interrupt()
+                elif frames[0] == link.KIND_PING:
+                    side.sock.send(link.KIND_PONG)
+                elif frames[0] == link.KIND_MESSAGE:
+                    try:
+                        self._serve_control(side, Request(*link.decode(frames)[:3]))
+                    except WireError as exc:
+                        log.warning("dropped a malformed control message: %s", exc)
+        finally:
+            side.sock.close()
+
+    def _serve_control(self, side: LinkSide, request: Request) -> None:
+        parent = request.parts[0]
+        side.status("busy", parent)
+        msg_type = request.msg_type
+        if msg_type == "interrupt_request":
+            self.interrupt()
+            reply = ("interrupt_reply", {"status": "ok"})
+        elif msg_type == "shutdown_request":
+            restart = bool(request.content.get("restart", False))
+            reply = ("shutdown_reply", {"status": "ok", "restart": restart})
+        elif msg_type == "kernel_info_request":
+            reply = self.handlers.kernel_info(request.content, None)
+        else:
+            reply = ("error", None)
+            log.warning("unsupported request type %r on control: ignored", msg_type)
+        if reply[1] is not None:
+            side.send(request.channel, request.ids, reply[0], reply[1], parent)
+        side.status("idle", parent)
+        if msg_type == "shutdown_request":
+            side.publish("shutdown_reply", reply[1], parent)
+            self.restart_requested = reply[1]["restart"]
+            self.stop()
+
+    def _hello(self, side: LinkSide) -> None:
+        side.sock.send_multipart([link.KIND_HELLO, encode_json({"pid": os.getpid(),
+                                                                "session": self.session})])

@@ -1,0 +1,187 @@
+"""Running the execution kernel as a service: standalone (relay + kernel in one
+process over an inproc link) or behind a gateway (kernel only, over its link).
+
+The main thread owns the relay (standalone) and signals: SIGINT interrupts the
+running code, SIGTERM shuts down, both without polling delays (set_wakeup_fd).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import uuid
+from pathlib import Path
+
+import zmq
+
+from .. import config as config_mod
+from ..wire import link
+from ..wire.connection import ConnectionInfo, new_key
+from ..wire.errors import ConnectionFileError
+from .engine import ExecutionEngine
+from .server import KernelServer
+from .state import StateError
+
+log = logging.getLogger("llmspell.kernel")
+
+
+class ServiceError(Exception):
+    """A start-up failure the operator can fix: one line, an exit status."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+class SignalWakeup:
+    """Signals as readable events on a socket pair, so a poll loop wakes at once."""
+
+    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM)):
+        self.reader, writer = socket.socketpair()
+        self.reader.setblocking(False)
+        writer.setblocking(False)
+        self._writer = writer
+        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        for signum in signals:
+            signal.signal(signum, lambda *_: None)
+
+    def fileno(self) -> int:
+        return self.reader.fileno()
+
+    def drain(self) -> list[int]:
+        try:
+            return list(self.reader.recv(64))
+        except BlockingIOError:
+            return []
+
+
+def _load_config(args: dict) -> config_mod.Config:
+    try:
+        cfg = config_mod.load(args.get("--config"))
+    except config_mod.ConfigError as exc:
+        raise ServiceError(f"configuration: {exc}", 2) from None
+    level = (args.get("--log-level") or cfg.get("logging.level")).upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return cfg
+
+
+def _engine(cfg: config_mod.Config, instance_id: str) -> ExecutionEngine:
+    cwd = os.getcwd()
+    default = [cwd] if cwd != "/" else [str(cfg.path("state_dir") / "workspace")]
+    try:
+        return ExecutionEngine(cfg, instance_id=instance_id, default_paths=default)
+    except StateError as exc:
+        raise ServiceError(str(exc), 2) from None
+
+
+def _connection(args: dict, cfg: config_mod.Config) -> tuple[ConnectionInfo, Path, bool]:
+    """(info, file, whether we write the file) for the standalone modes."""
+    if args["-f"]:
+        path = Path(args["FILE"])
+        try:
+            return ConnectionInfo.read(path), path, False
+        except ConnectionFileError as exc:
+            raise ServiceError(str(exc), 2) from None
+    try:
+        port = int(args["--port"])
+        if not 0 <= port <= 65531:
+            raise ValueError
+    except ValueError:
+        raise ServiceError(f"--port must be 0..65531, not {args['--port']!r}", 2) from None
+    if args["--ip"] not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("binding to %s: the kernel is reachable from other hosts", args["--ip"])
+    info = ConnectionInfo.from_base_port(port, ip=args["--ip"], key=new_key(),
+                                         kernel_name="llmspell-lua")
+    target = args["--connection-file"] or cfg.path("runtime_dir") / f"kernel-{port}.json"
+    return info, Path(target), True
+
+
+def run_service(args: dict) -> int:
+    cfg = _load_config(args)
+    if args["--link"]:
+        return _serve_link(cfg, args["--link"], args.get("--id") or "gateway")
+    return _serve_standalone(cfg, args)
+
+
+def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str) -> int:
+    wakeup = SignalWakeup()
+    ctx = zmq.Context()
+    engine = _engine(cfg, instance_id)
+    server = KernelServer(engine, endpoint, ctx)
+    server.start()
+    log.info("kernel serving link %s", endpoint)
+    import select
+
+    while not server.stopped.is_set():
+        ready, _, _ = select.select([wakeup], [], [], 0.5)
+        for signum in wakeup.drain() if ready else []:
+            if signum == signal.SIGINT:
+                server.interrupt()
+            elif signum == signal.SIGTERM:
+                server.stop()
+    engine.save_state()
+    return 0
+
+
+def _serve_standalone(cfg: config_mod.Config, args: dict) -> int:
+    from ..gateway.relay import Relay
+    from ..wire.channels import bind_channels
+    from ..wire.signing import Signer
+
+    info, conn_file, owns_file = _connection(args, cfg)
+    ctx = zmq.Context()
+    try:
+        channels = bind_channels(ctx, info)
+    except zmq.ZMQError as exc:
+        raise ServiceError(f"cannot bind {info.ip} ports {info.shell_port}..{info.hb_port}: "
+                           f"{exc.strerror} (another kernel on these ports? choose another "
+                           "--port)", 1) from None
+    if owns_file:
+        channels.info.write(conn_file)
+    instance_id = args.get("--id") or str(channels.info.shell_port)
+    endpoint = f"inproc://llmspell-link-{uuid.uuid4().hex}"
+    link_sock = ctx.socket(zmq.ROUTER)
+    link_sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
+    link_sock.bind(endpoint)
+    relay = Relay(channels, link_sock, Signer(channels.info.key.encode(),
+                                              channels.info.signature_scheme))
+    wakeup = SignalWakeup()
+    relay.watch(wakeup.fileno())
+    engine = _engine(cfg, instance_id)
+    log.info("kernel ready: shell port %d, connection file %s", channels.info.shell_port, conn_file)
+    try:
+        while True:
+            server = KernelServer(engine, endpoint, ctx)
+            server.start()
+            _relay_until_stopped(relay, server, wakeup)
+            if not server.restart_requested:
+                break
+            for thread in server._threads:
+                thread.join(5)
+            engine.save_state()
+            engine = _engine(cfg, instance_id)
+            engine.execution_count = 0
+    finally:
+        engine.save_state()
+        channels.close()
+        link_sock.close(0)
+        if owns_file:
+            conn_file.unlink(missing_ok=True)
+    return 0
+
+
+def _relay_until_stopped(relay, server: KernelServer, wakeup: SignalWakeup) -> None:
+    while not server.stopped.is_set():
+        if relay.poll_once(200):
+            for signum in wakeup.drain():
+                if signum == signal.SIGINT:
+                    server.interrupt()
+                elif signum == signal.SIGTERM:
+                    server.stop()
+    # let the last replies (shutdown_reply, idle) through before returning
+    for _ in range(5):
+        relay.poll_once(20)
