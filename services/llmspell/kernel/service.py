@@ -1,8 +1,8 @@
 """Running the execution kernel as a service: standalone (relay + kernel in one
 process over an inproc link) or behind a gateway (kernel only, over its link).
 
-The main thread owns the relay (standalone) and signals: SIGINT interrupts the
-running code, SIGTERM shuts down, both without polling delays (set_wakeup_fd).
+The main thread owns the relay (standalone) and signals (``daemon.signals``):
+SIGINT interrupts the running code, SIGTERM shuts down, without polling delays.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import sys
 import uuid
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import zmq
 
 from .. import config as config_mod
+from ..daemon.signals import SignalBridge
 from ..wire import link
 from ..wire.connection import ConnectionInfo, new_key
 from ..wire.errors import ConnectionFileError
@@ -34,28 +34,6 @@ class ServiceError(Exception):
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
         self.code = code
-
-
-class SignalWakeup:
-    """Signals as readable events on a socket pair, so a poll loop wakes at once."""
-
-    def __init__(self, signals=(signal.SIGINT, signal.SIGTERM)):
-        self.reader, writer = socket.socketpair()
-        self.reader.setblocking(False)
-        writer.setblocking(False)
-        self._writer = writer
-        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-        for signum in signals:
-            signal.signal(signum, lambda *_: None)
-
-    def fileno(self) -> int:
-        return self.reader.fileno()
-
-    def drain(self) -> list[int]:
-        try:
-            return list(self.reader.recv(64))
-        except BlockingIOError:
-            return []
 
 
 def _load_config(args: dict) -> config_mod.Config:
@@ -108,23 +86,30 @@ def run_service(args: dict) -> int:
 
 
 def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str) -> int:
-    wakeup = SignalWakeup()
+    bridge = SignalBridge(ignored=())
     ctx = zmq.Context()
     engine = _engine(cfg, instance_id)
-    server = KernelServer(engine, endpoint, ctx)
-    server.start()
     log.info("kernel serving link %s", endpoint)
-    import select
+    while True:
+        server = KernelServer(engine, endpoint, ctx)
+        server.start()
+        while not server.stopped.is_set():
+            _on_signals(server, bridge.wait(0.5))
+        for thread in server._threads:
+            thread.join(5)
+        engine.save_state()
+        if not server.restart_requested:
+            return 0
+        engine = _engine(cfg, instance_id)
+        engine.execution_count = 0
 
-    while not server.stopped.is_set():
-        ready, _, _ = select.select([wakeup], [], [], 0.5)
-        for signum in wakeup.drain() if ready else []:
-            if signum == signal.SIGINT:
-                server.interrupt()
-            elif signum == signal.SIGTERM:
-                server.stop()
-    engine.save_state()
-    return 0
+
+def _on_signals(server: KernelServer, signums: list[int]) -> None:
+    for signum in signums:
+        if signum == signal.SIGINT:
+            server.interrupt()
+        elif signum == signal.SIGTERM:
+            server.stop()
 
 
 def _serve_standalone(cfg: config_mod.Config, args: dict) -> int:
@@ -149,15 +134,15 @@ def _serve_standalone(cfg: config_mod.Config, args: dict) -> int:
     link_sock.bind(endpoint)
     relay = Relay(channels, link_sock, Signer(channels.info.key.encode(),
                                               channels.info.signature_scheme))
-    wakeup = SignalWakeup()
-    relay.watch(wakeup.fileno())
+    bridge = SignalBridge(ignored=())
+    relay.watch(bridge.fileno())
     engine = _engine(cfg, instance_id)
     log.info("kernel ready: shell port %d, connection file %s", channels.info.shell_port, conn_file)
     try:
         while True:
             server = KernelServer(engine, endpoint, ctx)
             server.start()
-            _relay_until_stopped(relay, server, wakeup)
+            _relay_until_stopped(relay, server, bridge)
             if not server.restart_requested:
                 break
             for thread in server._threads:
@@ -174,14 +159,10 @@ def _serve_standalone(cfg: config_mod.Config, args: dict) -> int:
     return 0
 
 
-def _relay_until_stopped(relay, server: KernelServer, wakeup: SignalWakeup) -> None:
+def _relay_until_stopped(relay, server: KernelServer, bridge: SignalBridge) -> None:
     while not server.stopped.is_set():
         if relay.poll_once(200):
-            for signum in wakeup.drain():
-                if signum == signal.SIGINT:
-                    server.interrupt()
-                elif signum == signal.SIGTERM:
-                    server.stop()
+            _on_signals(server, bridge.drain())
     # let the last replies (shutdown_reply, idle) through before returning
     for _ in range(5):
         relay.poll_once(20)
