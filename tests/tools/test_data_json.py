@@ -50,8 +50,16 @@ def test_validate_against_schema(call):
 
 
 def test_bad_schema_is_refused(call):
-    with pytest.raises(ToolError, match="not a valid JSON Schema"):
+    with pytest.raises(ToolError, match="invalid schema") as err:
         call(operation="validate", data={}, schema={"type": "nonsense"})
+    assert err.value.error_type == "validation_error"
+
+
+def test_remote_schema_ref_is_not_fetched(call):
+    schema = {"$ref": "http://169.254.169.254/latest/meta-data/schema.json"}
+    with pytest.raises(ToolError, match="cannot be resolved") as err:
+        call(operation="validate", data={"a": 1}, schema=schema)
+    assert err.value.error_type == "validation_error"
 
 
 def test_jmespath_query(call):

@@ -95,11 +95,26 @@ class ToolSpec:
             self._validator = fastjsonschema.compile(self.schema)
         if params is None:
             params = {}
+        params = self._empty_tables_as_arrays(params)
         try:
             result = self._validator(params)
         except Exception as exc:  # fastjsonschema.JsonSchemaValueException
             raise ToolError("validation_error", _describe_violation(self.name, exc)) from None
         return result if isinstance(result, dict) else params
+
+    def _empty_tables_as_arrays(self, params: Any) -> Any:
+        """Lua has one empty table for ``{}`` and ``[]``: where the schema wants an
+        array, an empty object parameter is taken as the empty array."""
+        if not isinstance(params, dict):
+            return params
+        props = self.schema.get("properties", {})
+        fixed = {}
+        for key, value in params.items():
+            kind = props.get(key, {}).get("type")
+            wants_array = kind == "array" or (isinstance(kind, list) and "array" in kind
+                                              and "object" not in kind)
+            fixed[key] = [] if value == {} and wants_array else value
+        return fixed
 
     def describe(self) -> dict:
         """Metadata as plain JSON-able data (for list/info replies)."""

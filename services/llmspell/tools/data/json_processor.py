@@ -63,20 +63,18 @@ def flatten(value: Any, separator: str, prefix: str = "") -> dict:
     return out
 
 
-def _validate(doc: Any, params: dict) -> dict:
+def _validate(doc: Any, params: dict, ctx: ToolContext) -> dict:
+    """Well-formedness, plus a JSON Schema check when ``schema`` is given: delegated to
+    data-validation (no remote $ref fetched, time- and memory-bounded)."""
     if "schema" not in params:
         return {"valid": True, "type": json_type(doc)}
-    import jsonschema
+    from ..text.data_validation import data_validation
 
-    try:
-        validator_cls = jsonschema.validators.validator_for(params["schema"])
-        validator_cls.check_schema(params["schema"])
-    except jsonschema.SchemaError as exc:
-        raise ToolError("validation_error", f"{NAME}: 'schema' is not a valid JSON Schema: "
-                                            f"{exc.message}") from None
-    errors = sorted(validator_cls(params["schema"]).iter_errors(doc), key=lambda e: list(e.path))
-    found = [{"path": "/".join(str(p) for p in e.path), "message": e.message} for e in errors]
-    return {"valid": not found, "type": json_type(doc), "errors": found[:50]}
+    checked = data_validation({"data": doc, "schema": params["schema"], "check_formats": False,
+                               "max_errors": 50, "timeout": 5}, ctx)
+    found = [{"path": e["pointer"].lstrip("/"), "message": e["message"]}
+             for e in checked["errors"]]
+    return {"valid": checked["valid"], "type": json_type(doc), "errors": found}
 
 
 def _query(doc: Any, expression: str) -> Any:
@@ -136,12 +134,12 @@ def run(params: dict, ctx: ToolContext) -> dict:
             doc = parse_json(params["input"])
         except ToolError as exc:
             return {"valid": False, "error": exc.message}
-        return _validate(doc, params)
+        return _validate(doc, params, ctx)
     doc = _document(params, ctx)
     if operation == "parse":
         return {"result": doc, "type": json_type(doc)}
     if operation == "validate":
-        return _validate(doc, params)
+        return _validate(doc, params, ctx)
     if operation == "query":
         return {"result": _query(doc, _need(params, "query", operation))}
     if operation in ("pretty", "minify"):
