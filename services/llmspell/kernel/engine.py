@@ -69,7 +69,14 @@ class ExecutionEngine:
         self.started = time.time()
         self._io = _SwitchableIO(ConsoleIO())
         self._timeout_timer: threading.Timer | None = None
-        self.session = self._new_session()
+        self._session: LuaSession | None = None
+
+    @property
+    def session(self) -> LuaSession:
+        """The Lua session, created on first use (tool commands need none)."""
+        if self._session is None:
+            self._session = self._new_session()
+        return self._session
 
     def _new_session(self) -> LuaSession:
         host = LuaHost(self.tools, self.state, self.config, self._io)
@@ -109,11 +116,11 @@ class ExecutionEngine:
 
     def interrupt(self) -> bool:
         """Interrupt the running chunk from any thread."""
-        return self.session.interrupt()
+        return self._session is not None and self._session.interrupt()
 
     def reset(self) -> None:
         """A fresh Lua session (globals gone); persisted State is kept."""
-        self.session = self._new_session()
+        self._session = None
 
     def save_state(self) -> bool:
         return self.state.save()

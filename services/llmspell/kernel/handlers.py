@@ -12,6 +12,8 @@ from __future__ import annotations
 import platform
 from typing import Any, Callable, Protocol
 
+import lupa.lua54 as lupa
+
 from .. import __version__
 from .engine import ExecutionEngine
 
@@ -74,7 +76,7 @@ class KernelHandlers:
 
     def __init__(self, engine: ExecutionEngine):
         self.engine = engine
-        self._info = kernel_info("%d.%d" % engine.session.lua.lua_version)
+        self._info = kernel_info("%d.%d" % lupa.LUA_VERSION)
         self.table: dict[str, Callable[[dict, Outputs], tuple[str, dict]]] = {
             "kernel_info_request": self.kernel_info,
             "execute_request": self.execute,

@@ -34,14 +34,18 @@ class ToolRegistry:
 
     @classmethod
     def builtin(cls) -> "ToolRegistry":
-        """The registry of every built-in family that is present."""
-        for module in FAMILY_MODULES:
-            try:
+        """The registry of every built-in tool: from the cached catalog when it is
+        current (no tool code imported), else by importing every family."""
+        from . import catalog
+
+        key = catalog.source_key()
+        specs = catalog.load(key)
+        if specs is None:
+            for module in FAMILY_MODULES:
                 importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name != module:
-                    raise
-        return cls(declared())
+            specs = declared()
+            catalog.save(key, specs)
+        return cls(specs)
 
     def resolve(self, name: str) -> ToolSpec:
         """The tool called ``name`` (canonical or alias); raise not_found."""
