@@ -23,9 +23,10 @@ SYSTEM_CONFIG = Path("/etc/llmspell/llmspell.toml")
 ENV_PREFIX = "LLMSPELL_"
 
 
-def user_home() -> Path:
+def user_home(environ: Any = None) -> Path:
     """The per-user llmspell directory (``~/.llmspell``, or ``$LLMSPELL_HOME``)."""
-    return Path(os.environ.get("LLMSPELL_HOME") or Path.home() / ".llmspell")
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("LLMSPELL_HOME") or Path.home() / ".llmspell")
 
 
 # section -> key -> (type or tuple of types, default, description)
@@ -102,6 +103,9 @@ def _check(source: str, section: str, key: str, value: Any) -> Any:
     if not ok:
         raise ConfigError(f"{source}: '{section}.{key}' must be {_type_name(expected)}, "
                           f"got {type(value).__name__} {value!r}")
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{source}: '{section}.{key}' must be an array of strings, "
+                          f"got {value!r}")
     choices = CHOICES.get((section, key))
     if choices and value not in choices:
         raise ConfigError(f"{source}: '{section}.{key}' must be one of {', '.join(choices)}, "
@@ -120,6 +124,8 @@ def _parse_file(path: Path) -> dict[str, dict[str, Any]]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     for section, table in data.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(SCHEMA)})")
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: '{section}' must be a [section] table")
         for key, value in table.items():
@@ -134,9 +140,13 @@ def _parse_env(environ: dict[str, str]) -> dict[str, dict[str, Any]]:
             continue
         section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
         try:
-            value = tomllib.loads(f"v = {raw}")["v"]
+            parsed = tomllib.loads(f"v = {raw}")
+            value = parsed["v"] if len(parsed) == 1 else raw
         except tomllib.TOMLDecodeError:
             value = raw  # a bare word is a string
+        expected = SCHEMA.get(section, {}).get(key, (None,))[0]
+        if expected is str and not isinstance(value, str):
+            value = raw  # a string key takes the text as written (e.g. max_log_size=100)
         out.setdefault(section, {})[key] = _check(f"environment {name}", section, key, value)
     return out
 
@@ -190,7 +200,7 @@ def load(explicit: str | os.PathLike | None = None,
     environ = os.environ if environ is None else environ
     values = defaults()
     sources = ["defaults"]
-    files = [system_file, user_home() / "llmspell.toml"]
+    files = [system_file, user_home(environ) / "llmspell.toml"]
     layers = [(p, _parse_file(p)) for p in files if p.is_file()]
     if explicit is not None:
         layers.append((Path(explicit), _parse_file(Path(explicit))))

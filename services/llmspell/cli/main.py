@@ -12,6 +12,8 @@ Usage:
   llmspell config validate [options] [FILE]
   llmspell config init [options] [--force] [FILE]
   llmspell version [options] [--verbose]
+  llmspell kernel start [options] [--port=PORT] [--ip=IP] [--connection-file=FILE]
+  llmspell kernelspec install [options] [--user | --sys-prefix | --prefix=DIR]
   llmspell (-h | --help)
 
 Options:
@@ -23,6 +25,12 @@ Options:
   --traceback             Show the Lua traceback of a failing script.
   --force                 Overwrite an existing file.
   --verbose               More detail.
+  --port=PORT             Kernel base port: shell=PORT ... hb=PORT+4 (0: OS-chosen).
+  --ip=IP                 Address the kernel binds [default: 127.0.0.1].
+  --connection-file=FILE  Kernel connection file: written with --port, else read.
+  --user                  Install for this user (the default).
+  --sys-prefix            Install into this Python environment (sys.prefix).
+  --prefix=DIR            Install into DIR/share/jupyter.
   -h, --help              Show this help.
 
 Exit status: 0 success, 1 script or tool error, 2 usage or configuration error.
@@ -30,6 +38,7 @@ Exit status: 0 success, 1 script or tool error, 2 usage or configuration error.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from docopt import DocoptExit, docopt
@@ -43,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = docopt(__doc__, argv=argv, default_help=True)
     except DocoptExit as exc:
-        sys.stderr.write(f"{str(exc).strip()}\n")
+        sys.stderr.write(f"error: {_usage_error(exc, argv)}\n")
         return 2
     if args["--format"] not in ("table", "json"):
         sys.stderr.write(f"error: --format must be table or json, not {args['--format']!r}\n")
@@ -60,6 +69,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _usage_error(exc: DocoptExit, argv: list[str]) -> str:
+    """One line for a command line docopt rejected: what is wrong, and the usage of the
+    command that was meant (docopt's own message is the whole usage block)."""
+    detail = str(exc).split("Usage:")[0].strip()
+    if not detail or detail.startswith("Warning: found unmatched"):
+        options = re.findall(r"Option\([^,]*, '([^']+)'", detail)
+        detail = f"unknown option {', '.join(options)}" if options else "invalid arguments"
+    words = [a for a in argv if not a.startswith("-")]
+    forms = [line.strip() for line in __doc__.split("Usage:")[1].split("\n\n")[0].splitlines()
+             if line.strip().startswith("llmspell ")]
+    for depth in (2, 1):
+        prefix = ["llmspell", *words[:depth]]
+        meant = [f for f in forms if f.split()[:len(prefix)] == prefix]
+        if len(words) >= depth and meant:
+            return f"{detail}; usage: {' | '.join(meant)}"
+    if words and not any(f.split()[1] == words[0] for f in forms):
+        return f"unknown command '{words[0]}'; see 'llmspell --help'"
+    return f"{detail}; see 'llmspell --help'"
+
+
 def _dispatch(args: dict) -> int:
     if args["run"] or args["exec"]:
         from . import run_cmd
@@ -73,6 +102,12 @@ def _dispatch(args: dict) -> int:
     if args["version"]:
         from . import version_cmd
         return version_cmd.run(args)
+    if args["kernel"]:
+        from . import kernel_cmd
+        return kernel_cmd.run(args)
+    if args["kernelspec"]:
+        from . import kernelspec_cmd
+        return kernelspec_cmd.run(args)
     raise CliError("nothing to do; see llmspell --help", 2)
 
 

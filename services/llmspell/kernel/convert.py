@@ -43,8 +43,24 @@ def lua_to_py(value: Any, _depth: int = 0) -> Any:
     return out
 
 
-def py_to_lua(runtime: lupa.LuaRuntime, value: Any) -> Any:
-    """Python data as a Lua value (dicts and lists become tables, recursively)."""
-    if isinstance(value, (dict, list, tuple)):
-        return runtime.table_from(value, recursive=True)
-    return value
+def py_to_lua(runtime: lupa.LuaRuntime, value: Any, _depth: int = 0) -> Any:
+    """Python data as a Lua value (dicts and lists become tables, recursively).
+
+    Only data crosses: anything else (a function, a class, a date...) is a
+    ConversionError, since a Python object reaching Lua could be called from a script."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    if _depth >= MAX_DEPTH:
+        raise ConversionError(f"value nested deeper than {MAX_DEPTH} levels (or a cycle)")
+    if isinstance(value, dict):
+        table = {}
+        for k, v in value.items():
+            if not isinstance(k, (str, int, float)):
+                raise ConversionError(f"a {type(k).__name__} key cannot be passed to Lua")
+            table[k] = py_to_lua(runtime, v, _depth + 1)
+        return runtime.table_from(table)
+    if isinstance(value, (list, tuple)):
+        return runtime.table_from([py_to_lua(runtime, v, _depth + 1) for v in value])
+    if lupa.lua_type(value) is not None:  # already a Lua value
+        return value
+    raise ConversionError(f"a Python {type(value).__name__} cannot be passed to Lua as data")

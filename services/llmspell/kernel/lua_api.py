@@ -56,7 +56,10 @@ def _guarded(name: str, fn: Callable) -> Callable:
         try:
             return fn(*args)
         except (ConversionError, StateError) as exc:
-            return False, f"{name}: {exc}"
+            message = str(exc)
+            return False, message if message.startswith(f"{name}") else f"{name}: {message}"
+        except UnicodeDecodeError as exc:  # a Lua string inside a table that is not UTF-8
+            return False, f"{name}: text is not valid UTF-8 ({exc.reason} at byte {exc.start})"
         except Exception as exc:  # a bug of ours: keep the script running, log it
             lua_log.exception("internal error in %s", name)
             return False, f"{name}: internal error: {type(exc).__name__}: {exc}"
@@ -80,7 +83,7 @@ class LuaHost:
     def callbacks(self) -> dict[str, Callable]:
         return {
             "write": self._write,
-            "read": self._read,
+            "read": _guarded("io.read", self._read),
             "tool": _guarded("Tool", self._tool),
             "state": _guarded("State", self._state),
             "json": _guarded("JSON", self._json),
@@ -89,11 +92,18 @@ class LuaHost:
             "display": _guarded("display", self._display),
         }
 
-    def _write(self, stream: str, text: Any) -> None:
-        self.io.write(stream, text if isinstance(text, str) else bytes(text).decode("utf-8", "replace"))
+    def _write(self, stream: str, text: Any) -> str | None:
+        """Write output; returns an error message (a Lua string) instead of raising, so
+        no Python exception object ever reaches a script as an error value."""
+        try:
+            self.io.write(stream, text if isinstance(text, str)
+                          else bytes(text).decode("utf-8", "replace"))
+        except Exception as exc:
+            return f"cannot write to {stream}: {type(exc).__name__}: {exc}"
+        return None
 
-    def _read(self, prompt: str) -> str | None:
-        return self.io.read(prompt or "")
+    def _read(self, prompt: str) -> tuple:
+        return True, self.io.read(prompt or "")
 
     def _tool(self, op: str, arg: Any = None, params: Any = None) -> tuple:
         if op == "invoke":

@@ -115,7 +115,12 @@ class LuaSession:
             limit = f" of {self.max_memory} bytes" if self.max_memory else ""
             return LuaFailure("MemoryError", f"Lua memory limit{limit} exceeded "
                               "(raise runtime.max_memory in the configuration)")
-        lines = [f"LuaError: {message}"] + [ln for ln in trace.splitlines() if ln.strip()]
+        frames = [ln for ln in trace.splitlines() if ln.strip()]
+        # the last frames are the sandbox's own runner (xpcall in llmspell-sandbox): drop them
+        while frames and ("llmspell-sandbox" in frames[-1]
+                          or frames[-1].strip() == "[C]: in function 'xpcall'"):
+            frames.pop()
+        lines = [f"LuaError: {message}"] + frames
         return LuaFailure("LuaError", message, lines)
 
     def memory_used(self) -> int:

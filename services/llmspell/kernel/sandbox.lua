@@ -17,6 +17,23 @@ local pack, unpack, sort = table.pack, table.unpack, table.sort
 local select, tostring, type, pairs, ipairs, error = select, tostring, type, pairs, ipairs, error
 local raw_load, xpcall, setmetatable, getmetatable = load, xpcall, setmetatable, getmetatable
 local math_type, rawlen, next = math.type, rawlen, next
+local pcall, utf8_len, str_sub = pcall, utf8.len, string.sub
+
+-- Lua strings are bytes; Python decodes every string it receives as UTF-8 and fails
+-- on anything else. Text handed to Python (output, results, messages) goes through
+-- utf8_safe, which replaces each invalid byte with U+FFFD.
+local function utf8_safe(s)
+  if utf8_len(s) then return s end
+  local parts, i = {}, 1
+  while true do
+    local n, bad = utf8_len(s, i)
+    if n then parts[#parts + 1] = str_sub(s, i) break end
+    parts[#parts + 1] = str_sub(s, i, bad - 1)
+    parts[#parts + 1] = "\u{FFFD}"
+    i = bad + 1
+  end
+  return concat(parts)
+end
 
 local INTERRUPTED = "interrupted"
 
@@ -50,7 +67,14 @@ end
 coroutine.create, coroutine.wrap = create, wrap
 
 -- Output and input -----------------------------------------------------------
-local write, read = host.write, host.read
+local host_write, read = host.write, host.read
+
+-- host.write returns an error message (never raises), so output failures are Lua
+-- errors with string values, raised at the script's call of print/io.write.
+local function write(stream, text, level)
+  local err = host_write(stream, utf8_safe(text))
+  if err then error(err, level) end
+end
 
 local function text_of(v, i)
   local t = type(v)
@@ -58,17 +82,18 @@ local function text_of(v, i)
   if t == "number" then
     return math_type(v) == "integer" and fmt("%d", v) or fmt("%.14g", v)
   end
-  error(fmt("bad argument #%d to 'write' (string expected, got %s)", i, t), 3)
+  -- levels: text_of < emit < io.write / file:write < the script
+  error(fmt("bad argument #%d to 'write' (string expected, got %s)", i, t), 4)
 end
 
 local function emit(stream, ...)
   local n = select("#", ...)
   if n == 1 then
-    write(stream, text_of((...), 1))
+    write(stream, text_of((...), 1), 4)
   elseif n > 1 then
     local parts = {}
     for i = 1, n do parts[i] = text_of((select(i, ...)), i) end
-    write(stream, concat(parts))
+    write(stream, concat(parts), 4)
   end
 end
 
@@ -76,13 +101,14 @@ function G.print(...)
   local n = select("#", ...)
   local parts = {}
   for i = 1, n do parts[i] = tostring((select(i, ...))) end
-  write("stdout", concat(parts, "\t") .. "\n")
+  write("stdout", concat(parts, "\t") .. "\n", 3)
 end
 
 local function read_one(format)
   format = format or "l"
   if type(format) == "string" then format = format:gsub("^%*", "") end
-  local line = read("")
+  local ok, line = read("")
+  if not ok then error(line, 2) end  -- always tail-called by the script's read
   if line == nil then return nil end
   if format == "n" then return tonumber(line) end
   if format == "L" then return line .. "\n" end
@@ -138,8 +164,15 @@ end
 
 -- The llmspell API ---------------------------------------------------------------
 -- Always called in tail position, so level 2 is the script that called the API.
+-- The callback returns (ok, value); if calling it fails on the way in (an argument
+-- Python cannot take, e.g. a string that is not UTF-8) the error value would be a
+-- Python exception object, so it is turned into a string here.
 local function call_host(fn, ...)
-  local ok, value = fn(...)
+  local called, ok, value = pcall(fn, ...)
+  if not called then
+    if type(ok) == "string" then error(ok, 0) end
+    error("invalid argument: " .. utf8_safe(tostring(ok)), 2)
+  end
   if not ok then error(value, 2) end
   return value
 end
@@ -182,7 +215,7 @@ for _, level in ipairs({"debug", "info", "warn", "error"}) do
   G.Log[level] = function(...)
     local parts = {}
     for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
-    log(level, concat(parts, " "))
+    log(level, utf8_safe(concat(parts, " ")))
   end
 end
 
@@ -225,14 +258,14 @@ end
 local function repr_all(...)
   local parts = {}
   for i = 1, select("#", ...) do parts[i] = repr((select(i, ...)), 0, {}) end
-  return concat(parts, "\t")
+  return utf8_safe(concat(parts, "\t"))
 end
 
 -- Running chunks ------------------------------------------------------------------
 local function handler(e)
   if e == INTERRUPTED then return {message = INTERRUPTED, traceback = ""} end
   local message = type(e) == "string" and e or tostring(e)
-  return {message = message, traceback = debug_traceback(nil, 2)}
+  return {message = utf8_safe(message), traceback = utf8_safe(debug_traceback(nil, 2))}
 end
 
 -- compile(code, name) -> fn, is_expression | nil, error
@@ -242,13 +275,19 @@ local function compile(code, name)
   local err
   fn, err = raw_load(code, name, "t", G)
   if fn then return fn, false end
-  return nil, err
+  return nil, utf8_safe(err)
 end
 
 -- run(fn, ...) -> true, n, results... | false, {message, traceback} or message
 local function run(fn, ...)
   local r = pack(xpcall(fn, handler, ...))
-  if r[1] then return true, r.n - 1, unpack(r, 2, r.n) end
+  if r[1] then
+    for i = 2, r.n do
+      if type(r[i]) == "string" then r[i] = utf8_safe(r[i]) end
+    end
+    return true, r.n - 1, unpack(r, 2, r.n)
+  end
+  if type(r[2]) == "string" then return false, utf8_safe(r[2]) end  -- the handler failed
   return false, r[2]
 end
 
