@@ -10,13 +10,31 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ISOLATED_VARS = ("STATE_DIRECTORY", "LOGS_DIRECTORY", "RUNTIME_DIRECTORY")
+_SESSION_HOME: Path | None = None
+
+
+def pytest_configure(config):
+    """Before collection (test modules build tool registries at import time): point
+    the user cache and LLMSPELL_HOME at a throwaway directory, so that no test, not
+    even one without the ``llmspell_home`` fixture, touches the real home."""
+    global _SESSION_HOME
+    _SESSION_HOME = Path(tempfile.mkdtemp(prefix="llmspell-tests-"))
+    os.environ["XDG_CACHE_HOME"] = str(_SESSION_HOME / "cache")
+    os.environ["LLMSPELL_HOME"] = str(_SESSION_HOME / "home")
+
+
+def pytest_unconfigure(config):
+    if _SESSION_HOME is not None:
+        shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
