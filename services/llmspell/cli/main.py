@@ -13,6 +13,12 @@ Usage:
   llmspell config init [options] [--force] [FILE]
   llmspell version [options] [--verbose]
   llmspell kernel start [options] [--port=PORT] [--ip=IP] [--connection-file=FILE]
+                        [--daemon] [--id=ID] [--pid-file=FILE] [--log-dir=DIR]
+  llmspell kernel status [options] [INSTANCE]
+  llmspell kernel list [options]
+  llmspell kernel stop [options] [INSTANCE | --all] [--timeout=S]
+  llmspell kernel connect [options] [INSTANCE]
+  llmspell kernel (enable | disable) [options] PORT [--ip=IP]
   llmspell kernelspec install [options] [--user | --sys-prefix | --prefix=DIR]
   llmspell (-h | --help)
 
@@ -28,6 +34,13 @@ Options:
   --port=PORT             Kernel base port: shell=PORT ... hb=PORT+4 (0: OS-chosen).
   --ip=IP                 Address the kernel binds [default: 127.0.0.1].
   --connection-file=FILE  Kernel connection file: written with --port, else read.
+  --daemon                Run the kernel in the background (needs --port); exits once it
+                          answers kernel_info, printing its PID, ports and connection file.
+  --id=ID                 Kernel instance id, naming its saved state (default: the port).
+  --pid-file=FILE         Daemon PID file (default: kernel-PORT.pid in the runtime dir).
+  --log-dir=DIR           Daemon logs go to DIR/kernel-PORT/ (default: from config).
+  --all                   Every kernel daemon of this user.
+  --timeout=S             Seconds to wait after SIGTERM before SIGKILL [default: 10].
   --user                  Install for this user (the default).
   --sys-prefix            Install into this Python environment (sys.prefix).
   --prefix=DIR            Install into DIR/share/jupyter.
@@ -102,6 +115,12 @@ def _dispatch(args: dict) -> int:
     if args["version"]:
         from . import version_cmd
         return version_cmd.run(args)
+    if args["kernel"] and (args["enable"] or args["disable"]):
+        from . import systemd_cmd  # socket activation units for llmspell@PORT
+        return systemd_cmd.run(args)
+    if args["kernel"] and not args["start"]:
+        from . import kernel_admin  # status, list, stop, connect (INSTANCE: id, port or file)
+        return kernel_admin.run(args)
     if args["kernel"]:
         from . import kernel_cmd
         return kernel_cmd.run(args)

@@ -16,9 +16,9 @@ from pathlib import Path
 PREFIX = "state-dump"
 
 
-def _status_fields() -> dict[str, str]:
+def _status_fields(proc: str) -> dict[str, str]:
     fields = {}
-    with open("/proc/self/status") as fh:
+    with open(f"/proc/{proc}/status") as fh:
         for line in fh:
             key, _, value = line.partition(":")
             fields[key] = value.strip()
@@ -29,9 +29,9 @@ def _kib(value: str | None) -> int | None:
     return int(value.split()[0]) * 1024 if value else None
 
 
-def _uptime() -> float:
-    """Seconds since this process started (from /proc, not from our own bookkeeping)."""
-    with open("/proc/self/stat") as fh:
+def _uptime(proc: str) -> float:
+    """Seconds since the process started (from /proc, not from our own bookkeeping)."""
+    with open(f"/proc/{proc}/stat") as fh:
         after_comm = fh.read().rsplit(")", 1)[1].split()
     start_ticks = int(after_comm[19])  # field 22, starttime, in clock ticks since boot
     with open("/proc/uptime") as fh:
@@ -39,17 +39,19 @@ def _uptime() -> float:
     return round(since_boot - start_ticks / os.sysconf("SC_CLK_TCK"), 2)
 
 
-def process_facts() -> dict:
-    """pid, ppid, uptime_s, rss_bytes, peak_rss_bytes, threads, open_fds, time."""
-    status = _status_fields()
+def process_facts(pid: int | None = None) -> dict:
+    """pid, ppid, uptime_s, rss_bytes, peak_rss_bytes, threads, open_fds, time of this
+    process or of ``pid`` (OSError if it is gone or not ours to read)."""
+    proc = "self" if pid is None else str(int(pid))
+    status = _status_fields(proc)
     return {
-        "pid": os.getpid(),
-        "ppid": os.getppid(),
-        "uptime_s": _uptime(),
+        "pid": int(status["Pid"]),
+        "ppid": int(status["PPid"]),
+        "uptime_s": _uptime(proc),
         "rss_bytes": _kib(status.get("VmRSS")),
         "peak_rss_bytes": _kib(status.get("VmHWM")),
         "threads": int(status.get("Threads", 0)),
-        "open_fds": len(os.listdir("/proc/self/fd")),
+        "open_fds": len(os.listdir(f"/proc/{proc}/fd")),
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 

@@ -20,7 +20,16 @@ Options:
   --id=ID                   Instance id, naming the state file (default: the port).
   -c FILE, --config=FILE    Configuration file.
   --log-level=LEVEL         debug, info, warning or error (default: from config).
+  --daemon                  With --port: detach and run in the background; exits 0 once
+                            the kernel answers kernel_info (see llmspell.kernel.daemon_mode).
+  --pid-file=FILE           Daemon PID file (default: the runtime directory, kernel-PORT.pid).
+  --log-dir=DIR             Daemon logs go to DIR/kernel-PORT/ (default: logging.log_dir,
+                            else paths.log_dir).
   -h, --help                Show this help.
+
+Signals: SIGINT interrupts the running code; SIGTERM shuts down (a second one at once).
+As a daemon also: SIGUSR1 reloads the configuration, SIGUSR2 writes a state dump into
+the runtime directory, SIGHUP is ignored.
 """
 
 from __future__ import annotations
@@ -37,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     except DocoptExit as exc:
         sys.stderr.write(f"{str(exc).strip()}\n")
         return 2
+    if args["--daemon"]:
+        from .daemon_mode import run  # forks before zmq, gevent or lupa are imported
+
+        return run(args)
     from .service import ServiceError, run_service
 
     try:

@@ -3,6 +3,8 @@ process over an inproc link) or behind a gateway (kernel only, over its link).
 
 The main thread owns the relay (standalone) and signals (``daemon.signals``):
 SIGINT interrupts the running code, SIGTERM shuts down, without polling delays.
+In daemon mode (``--daemon``) a ``daemon_control.DaemonControl`` takes over the
+signals and reports readiness (see ``daemon_mode``).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import zmq
 
 from .. import config as config_mod
 from ..daemon.signals import SignalBridge
+from ..systemd import lifecycle, setup_logging
 from ..wire import link
 from ..wire.connection import ConnectionInfo, new_key
 from ..wire.errors import ConnectionFileError
 from .engine import ExecutionEngine
+from .reload import reload
 from .server import KernelServer
 from .state import StateError
 
@@ -59,7 +63,7 @@ def _engine(cfg: config_mod.Config, instance_id: str) -> ExecutionEngine:
 def _connection(args: dict, cfg: config_mod.Config) -> tuple[ConnectionInfo, Path, bool]:
     """(info, file, whether we write the file) for the standalone modes."""
     if args["-f"]:
-        path = Path(args["FILE"])
+        path = Path(args["-f"])  # docopt: "-f FILE" is an option with a value
         try:
             return ConnectionInfo.read(path), path, False
         except ConnectionFileError as exc:
@@ -78,30 +82,68 @@ def _connection(args: dict, cfg: config_mod.Config) -> tuple[ConnectionInfo, Pat
     return info, Path(target), True
 
 
-def run_service(args: dict) -> int:
+def run_service(args: dict, daemon=None) -> int:
     cfg = _load_config(args)
     if args["--link"]:
-        return _serve_link(cfg, args["--link"], args.get("--id") or "gateway")
-    return _serve_standalone(cfg, args)
+        return _serve_link(cfg, args["--link"], args.get("--id") or "gateway",
+                           args.get("--config"))
+    return _serve_standalone(cfg, args, daemon)
 
 
-def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str) -> int:
+def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str,
+                config_file: str | None = None) -> int:
+    """Behind a gateway (llmspell-kernel@P under systemd). SIGUSR1 reloads the config."""
+    _link_logging(instance_id)
     bridge = SignalBridge(ignored=())
     ctx = zmq.Context()
     engine = _engine(cfg, instance_id)
-    log.info("kernel serving link %s", endpoint)
-    while True:
-        server = KernelServer(engine, endpoint, ctx)
-        server.start()
-        while not server.stopped.is_set():
-            _on_signals(server, bridge.wait(0.5))
-        for thread in server._threads:
-            thread.join(5)
-        engine.save_state()
-        if not server.restart_requested:
-            return 0
-        engine = _engine(cfg, instance_id)
-        engine.execution_count = 0
+    lifecycle("started", "kernel %s serving link %s (pid %d)", instance_id, endpoint, os.getpid())
+    try:
+        while True:
+            server = KernelServer(engine, endpoint, ctx)
+            _report_facts(server)
+            server.start()
+            while not server.stopped.is_set():
+                signums = bridge.wait(0.5)
+                if signal.SIGUSR1 in signums:
+                    lifecycle("reload", "kernel %s reloading the configuration", instance_id)
+                    reload(engine.config, config_file, engine)
+                _on_signals(server, signums)
+            for thread in server._threads:
+                thread.join(5)
+            engine.save_state()
+            if not server.restart_requested:
+                lifecycle("shutdown", "kernel %s stopped, state saved", instance_id)
+                return 0
+            engine = _engine(cfg, instance_id)
+            engine.execution_count = 0
+    except Exception as exc:
+        lifecycle("crash", "kernel %s failed: %s", instance_id, exc, exc_info=True)
+        raise
+
+
+def _link_logging(instance_id: str) -> None:
+    """Journald entries (SYSLOG_IDENTIFIER=llmspell-kernel, KERNEL_ID, KERNEL_PORT) when
+    stderr is the journal stream, compact stderr lines otherwise."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # basicConfig's, from _load_config
+        root.removeHandler(handler)
+    port = {"KERNEL_PORT": instance_id} if instance_id.isdigit() else {}
+    setup_logging("llmspell-kernel", root.level, {"KERNEL_ID": instance_id, **port})
+
+
+def _report_facts(server: KernelServer) -> None:
+    """kernel_info replies carry an ``llmspell`` object (pid, executions), as in daemon
+    mode; the gateway's health probe shows it in STATUS=."""
+    kernel_info = server.handlers.kernel_info
+
+    def with_facts(content, outputs):
+        reply_type, reply = kernel_info(content, outputs)
+        return reply_type, {**reply, "llmspell": {
+            "instance_id": server.engine.instance_id, "pid": os.getpid(),
+            "execution_count": server.engine.execution_count}}
+
+    server.handlers.kernel_info = server.handlers.table["kernel_info_request"] = with_facts
 
 
 def _on_signals(server: KernelServer, signums: list[int]) -> None:
@@ -112,7 +154,7 @@ def _on_signals(server: KernelServer, signums: list[int]) -> None:
             server.stop()
 
 
-def _serve_standalone(cfg: config_mod.Config, args: dict) -> int:
+def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
     from ..gateway.relay import Relay
     from ..wire.channels import bind_channels
     from ..wire.signing import Signer
@@ -134,16 +176,25 @@ def _serve_standalone(cfg: config_mod.Config, args: dict) -> int:
     link_sock.bind(endpoint)
     relay = Relay(channels, link_sock, Signer(channels.info.key.encode(),
                                               channels.info.signature_scheme))
-    bridge = SignalBridge(ignored=())
+    bridge = daemon.bridge if daemon else SignalBridge(ignored=())
     relay.watch(bridge.fileno())
     engine = _engine(cfg, instance_id)
+    # -f: a Jupyter kernel manager owns the file and this process; each process it starts
+    # is a new kernel (counting from 1), and on shutdown with restart=True it starts the
+    # next process itself, so we exit. With --port we restart in place.
+    managed = not owns_file
+    if managed:
+        engine.execution_count = 0
     log.info("kernel ready: shell port %d, connection file %s", channels.info.shell_port, conn_file)
     try:
         while True:
             server = KernelServer(engine, endpoint, ctx)
             server.start()
-            _relay_until_stopped(relay, server, bridge)
-            if not server.restart_requested:
+            if daemon:
+                daemon.serving(relay, server)
+            _relay_until_stopped(relay, server, bridge, _jupyter_parent() if managed else None,
+                                 daemon.on_signals if daemon else _on_signals)
+            if managed or not server.restart_requested:
                 break
             for thread in server._threads:
                 thread.join(5)
@@ -159,10 +210,29 @@ def _serve_standalone(cfg: config_mod.Config, args: dict) -> int:
     return 0
 
 
-def _relay_until_stopped(relay, server: KernelServer, bridge: SignalBridge) -> None:
+def _jupyter_parent() -> int | None:
+    """The PID of the Jupyter kernel manager that started us, while it is our parent.
+
+    jupyter_client puts its PID in JPY_PARENT_PID; a kernel whose manager died (a
+    killed console or notebook server) must not live on as an orphan, as ipykernel's
+    parent poller ensures for Python kernels.
+    """
+    try:
+        parent = int(os.environ.get("JPY_PARENT_PID", ""))
+    except ValueError:
+        return None
+    return parent if parent == os.getppid() and parent > 1 else None
+
+
+def _relay_until_stopped(relay, server: KernelServer, bridge: SignalBridge,
+                         parent: int | None = None, on_signals=_on_signals) -> None:
     while not server.stopped.is_set():
         if relay.poll_once(200):
-            _on_signals(server, bridge.drain())
+            on_signals(server, bridge.drain())
+        if parent is not None and os.getppid() != parent:
+            log.warning("the Jupyter process that started this kernel (pid %d) is gone: "
+                        "shutting down", parent)
+            server.stop()
     # let the last replies (shutdown_reply, idle) through before returning
     for _ in range(5):
         relay.poll_once(20)
