@@ -10,7 +10,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .. import config as config_mod
 from ..tools.base import ToolContext, ToolSettings
