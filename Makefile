@@ -7,7 +7,7 @@ VENV     ?= .venv
 PYTHON   ?= python3
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
-APT_PKGS := libsystemd-dev pkg-config gcc tmux procps
+APT_PKGS := libsystemd-dev pkg-config gcc tmux procps groff-base systemd dbus openssl util-linux
 PYTEST_ARGS ?=
 
 .PHONY: setup system-deps demo test bench clean
