@@ -2,7 +2,14 @@
 
 Usage:
   llmspell-gateway [options] --port=PORT
+  llmspell-gateway reload PID
   llmspell-gateway (-h | --help)
+
+Commands:
+  reload PID                For ExecReload=: tell systemd a reload starts (RELOADING=1),
+                            then send SIGUSR1 to the gateway PID; the gateway sends READY=1
+                            when done, so `systemctl reload` waits for it (needs
+                            NotifyAccess=exec; see llmspell.systemd.reload).
 
 Options:
   --port=PORT               Base port P: shell=P, iopub=P+1, stdin=P+2, control=P+3, hb=P+4.
@@ -17,6 +24,11 @@ Options:
 
 The HMAC key is kept in the state directory (P.key, 0600) so that clients keep
 working across gateway restarts; the connection file is rewritten at each start.
+
+Signals: SIGINT interrupts the running code, SIGTERM stops, SIGUSR1 re-reads the
+configuration (logging.level) and forwards the reload to a child kernel.
+Under systemd (llmspell@.service): socket activation by fd name (shell, iopub, stdin,
+control, hb), sd_notify READY/STATUS/RELOADING/STOPPING/WATCHDOG, journald logging.
 """
 
 from __future__ import annotations
@@ -33,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     except DocoptExit as exc:
         sys.stderr.write(f"{str(exc).strip()}\n")
         return 2
+    if args["reload"]:
+        from ..systemd.reload import main as reload
+
+        return reload([args["PID"], "USR1"])
     from .service import GatewayError, run_gateway
 
     try:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from typing import Callable
 
 import zmq
+from zmq.backend import Socket as _CSocket
 
 from ..wire import link
 from ..wire.channels import Channels
@@ -24,6 +26,49 @@ from ..wire.signing import ReplayGuard, Signer
 log = logging.getLogger("llmspell.gateway")
 REPLAY_HISTORY = 8192
 WARN_INTERVAL = 60.0
+# Shell requests that come before any client subscribed to iopub are held (once, at
+# most this long) so that their outputs are not published to nobody: a client's
+# iopub SUB may connect up to a reconnect interval (100 ms) after its shell DEALER.
+SUBSCRIBER_GRACE = 0.5
+# Requests for a kernel side that is not connected (yet, or while the kernel restarts)
+# wait here, per side, and go out when it says HELLO; beyond this many they are dropped.
+MAX_PENDING = 10000
+
+
+# pyzmq's send_multipart/recv_multipart run mostly in Python (sugar wrappers, a Flag enum
+# operation per frame): for Jupyter-sized messages these direct calls of the Cython
+# socket methods take a third of the time. Plain sockets only (zmq.green's subclass
+# must keep its own cooperative send/recv).
+_csend, _crecv, _cget = _CSocket.send, _CSocket.recv, _CSocket.get
+_SNDMORE, _RCVMORE, NOBLOCK = int(zmq.SNDMORE), int(zmq.RCVMORE), int(zmq.NOBLOCK)
+_EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)
+DRAIN = 32  # messages read from one socket per wake-up before polling the others again
+
+
+def readable(sock: zmq.Socket) -> bool:
+    """Another message can be received now (no system call; plain sockets only)."""
+    return type(sock) is zmq.Socket and bool(_cget(sock, _EVENTS) & _POLLIN)
+
+
+def send_frames(sock: zmq.Socket, frames: list, flags: int = 0) -> None:
+    """``sock.send_multipart(frames, flags)``, faster."""
+    if type(sock) is not zmq.Socket:
+        sock.send_multipart(frames, flags)
+        return
+    more = _SNDMORE | flags
+    for frame in frames[:-1]:
+        _csend(sock, frame, more)
+    _csend(sock, frames[-1], flags)
+
+
+def recv_frames(sock: zmq.Socket) -> list[bytes]:
+    """``sock.recv_multipart()``, faster."""
+    if type(sock) is not zmq.Socket:
+        return sock.recv_multipart()
+    frames = [_crecv(sock)]
+    while _cget(sock, _RCVMORE):
+        frames.append(_crecv(sock))
+    return frames
 
 
 class RateLimitedWarnings:
@@ -54,6 +99,19 @@ class Relay:
         self.session = new_header("status", "gateway")["msg_id"]
         self.kernel_pid: int | None = None
         self.on_hello: Callable[[dict], None] | None = None
+        # The gateway's health probe (gateway.health): replies to requests with this
+        # routing id go to on_probe, and what the kernel publishes for them is dropped.
+        self.probe_id: bytes | None = None
+        self.on_probe: Callable[[list[bytes]], None] | None = None
+        self.subscribers = 0  # iopub subscriptions less unsubscriptions (XPUB_VERBOSER)
+        self._held: list[list] | None = []  # None once the first subscriber came
+        self._held_since = 0.0
+        # ROUTER_MANDATORY: a send to an absent kernel side fails (EHOSTUNREACH) instead
+        # of vanishing, so it can wait in _pending; sends never block (NOBLOCK: EAGAIN).
+        link_socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        self._pending: dict[bytes, deque] = {link.SHELL_SIDE: deque(),
+                                             link.CONTROL_SIDE: deque()}
+        self._any_pending = False
         self.poller = zmq.Poller()
         self._sources = {channels.shell: (b"shell", link.SHELL_SIDE),
                          channels.stdin: (b"stdin", link.SHELL_SIDE),
@@ -70,30 +128,84 @@ class Relay:
     def poll_once(self, timeout_ms: int | None) -> list:
         """Serve what is ready; return the ready entries that are not relay sockets."""
         other = []
+        if self._held:
+            left = max(0, int((self._held_since + SUBSCRIBER_GRACE - time.monotonic()) * 1000))
+            timeout_ms = left if timeout_ms is None else min(timeout_ms, left)
+        if self._any_pending:
+            self._flush_pending()
+            if self._any_pending:  # a full pipe (EAGAIN) drains without telling us: retry
+                timeout_ms = 10 if timeout_ms is None else min(timeout_ms, 10)
         for sock, _ in self.poller.poll(timeout_ms):
             if sock is self.link:
                 self._from_kernel()
+                for _ in range(DRAIN):  # a burst of output: one poll for all of it
+                    if not readable(sock):
+                        break
+                    self._from_kernel()
             elif sock in self._sources:
                 self._from_client(sock)
             elif sock is self.channels.iopub:
-                sock.recv_multipart()  # a subscription; nothing to do
+                event = sock.recv()[:1]
+                self.subscribers += {b"\x01": 1, b"\x00": -1}.get(event, 0)
+                if event == b"\x01" and self._held is not None:
+                    self._release_held()  # the first subscription
             else:
                 other.append(sock)
+        if self._held and time.monotonic() - self._held_since >= SUBSCRIBER_GRACE:
+            self._release_held()
         return other
 
+    def _release_held(self) -> None:
+        held, self._held = self._held or [], None
+        for frames in held:
+            self._to_kernel(frames)
+
+    def _to_kernel(self, frames: list) -> None:
+        """Send ``[side, *link frames]`` now, or queue it behind what waits for that side."""
+        queue = self._pending[frames[0]]
+        if not queue:
+            try:
+                send_frames(self.link, frames, NOBLOCK)
+                return
+            except zmq.ZMQError as exc:
+                if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):
+                    raise
+        if len(queue) >= MAX_PENDING:
+            self.warnings.warn("kernel unavailable", f"more than {MAX_PENDING} requests wait")
+            return
+        queue.append(frames)
+        self._any_pending = True
+
+    def _flush_pending(self) -> None:
+        for queue in self._pending.values():
+            while queue:
+                try:
+                    send_frames(self.link, queue[0], NOBLOCK)
+                except zmq.ZMQError as exc:
+                    if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):
+                        raise
+                    break
+                queue.popleft()
+        self._any_pending = any(self._pending.values())
+
     def _from_client(self, sock: zmq.Socket) -> None:
-        frames = sock.recv_multipart()
+        frames = recv_frames(sock)
         channel, side = self._sources[sock]
         try:
             msg = parse(frames, self.signer, self.replay, lazy=True)
         except WireError as exc:
             self.warnings.warn(exc.reason, f"{channel.decode()}: {exc.detail}")
             return
-        self.link.send_multipart([side, *link.encode(channel, msg.identities, msg.raw,
-                                                     msg.buffers)], copy=False)
+        frames = [side, *link.encode(channel, msg.identities, msg.raw, msg.buffers)]
+        if self._held is not None and channel == b"shell":
+            if not self._held:
+                self._held_since = time.monotonic()
+            self._held.append(frames)
+            return
+        self._to_kernel(frames)
 
     def _from_kernel(self) -> None:
-        frames = self.link.recv_multipart()
+        frames = recv_frames(self.link)
         kind = frames[1] if len(frames) > 1 else b""
         if kind == link.KIND_MESSAGE:
             try:
@@ -101,11 +213,25 @@ class Relay:
             except WireError as exc:
                 self.warnings.warn("bad link frame", str(exc))
                 return
+            if self.probe_id is not None and (
+                    ids == [self.probe_id] or channel == b"iopub" and self.probe_id in parts[1]):
+                if channel == b"control":
+                    self.on_probe(parts)
+                return
             target = self._targets.get(channel)
             if target is not None:
-                target.send_multipart(pack(ids, parts, buffers, self.signer), copy=False)
-        elif kind == link.KIND_HELLO and self.on_hello is not None:
-            self.on_hello(decode_json(frames[2], "hello"))
+                send_frames(target, pack(ids, parts, buffers, self.signer))
+        elif kind == link.KIND_HELLO:
+            if self._any_pending:
+                self._flush_pending()
+            if self.on_hello is not None:
+                self.on_hello(decode_json(frames[2], "hello"))
+
+    def probe_kernel(self, header: bytes) -> None:
+        """Send the gateway's own request (encoded ``header``, empty content) to the
+        kernel's control side with routing id ``probe_id``."""
+        self._to_kernel([link.CONTROL_SIDE, *link.encode(b"control", [self.probe_id],
+                                                         [header, b"{}", b"{}", b"{}"])])
 
     def publish_status(self, state: str) -> None:
         """Publish a kernel status of the gateway's own (starting, restarting, dead)."""
@@ -115,4 +241,9 @@ class Relay:
 
     def interrupt_kernel(self) -> None:
         """Forward an interrupt (SIGINT to the gateway) to the kernel's control side."""
-        self.link.send_multipart([link.CONTROL_SIDE, link.KIND_INTERRUPT])
+        try:
+            self.link.send_multipart([link.CONTROL_SIDE, link.KIND_INTERRUPT], zmq.NOBLOCK)
+        except zmq.ZMQError as exc:
+            if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):
+                raise
+            log.info("interrupt: no kernel connected")

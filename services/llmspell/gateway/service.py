@@ -1,8 +1,13 @@
 """The gateway service: bind the channels, run the relay, keep a kernel behind it.
 
 Main loop in one thread: relay traffic, signals (INT → interrupt the kernel, TERM →
-stop), and kernel supervision (a dead kernel is announced as ``restarting`` on
-iopub and started again with the same link; the client-facing sockets stay open).
+stop, USR1 → reload), kernel supervision (a dead child kernel is announced as
+``restarting`` on iopub and started again with the same link; the client-facing
+sockets stay open) and health (``health``: READY=1, STATUS=, watchdog).
+
+Under systemd the channels may come from socket activation (fds named after the
+channels, adopted with ``zmq.USE_FD``; channels without one are bound here), logs go
+to the journal, and with ``--external-kernel`` the kernel is ``llmspell-kernel@P``.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -18,10 +24,12 @@ import zmq
 from .. import config as config_mod
 from ..daemon.signals import SignalBridge
 from ..fileutil import atomic_write, ensure_private_dir
+from ..systemd import Notifier, clean_activation_env, lifecycle, listen_fds_by_name, setup_logging
 from ..wire import link
 from ..wire.channels import bind_channels
 from ..wire.connection import ConnectionInfo, new_key
 from ..wire.signing import Signer
+from .health import Health
 from .relay import Relay
 from .supervisor import KernelProcess
 
@@ -51,13 +59,17 @@ def stable_key(state_dir: Path, port: int) -> str:
 
 
 class Gateway:
-    """One instance: channels + link + relay + (optionally) the kernel child."""
+    """One instance: channels + link + relay + health + (optionally) the kernel child."""
 
-    def __init__(self, cfg: config_mod.Config, port: int, ip: str, conn_file: Path,
-                 spawn_kernel: bool, config_file: str | None = None, fds=None):
-        self.cfg, self.port, self.conn_file = cfg, port, conn_file
+    def __init__(self, cfg: config_mod.Config, args: dict, port: int, notifier: Notifier,
+                 fds: dict[str, int] | None = None):
+        self.cfg, self.notifier = cfg, notifier
+        self.config_file, self.log_level = args.get("--config"), args.get("--log-level")
+        self.conn_file = Path(args["--connection-file"]
+                              or cfg.path("runtime_dir") / f"kernel-{port}.json")
         runtime = ensure_private_dir(cfg.path("runtime_dir") / f"gateway-{port}")
         self.endpoint = link.endpoint(str(runtime), "kernel")
+        ip = _activated_ip(fds) or args["--ip"]
         info = ConnectionInfo.from_base_port(port, ip=ip, key=stable_key(cfg.path("state_dir"), port),
                                              kernel_name="llmspell-lua")
         self.ctx = zmq.Context()
@@ -66,6 +78,9 @@ class Gateway:
         except zmq.ZMQError as exc:
             raise GatewayError(f"cannot bind {ip} ports {port}..{port + 4}: {exc.strerror} "
                                "(another instance on these ports?)") from None
+        except ValueError as exc:  # unusable fds from socket activation
+            raise GatewayError(f"socket activation: {exc}") from None
+        self.channels.iopub.setsockopt(zmq.XPUB_VERBOSER, 1)  # count clients both ways
         self.link_sock = self.ctx.socket(zmq.ROUTER)
         self.link_sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
         self.link_sock.setsockopt(zmq.LINGER, 0)
@@ -73,18 +88,20 @@ class Gateway:
         self.relay = Relay(self.channels, self.link_sock,
                            Signer(info.key.encode(), info.signature_scheme))
         self.relay.on_hello = self._on_hello
-        self.kernel = KernelProcess(self.endpoint, str(port), config_file) if spawn_kernel else None
-        self.kernel_seen = False
+        self.health = Health(self.relay, notifier, f"{ip}:{self.channels.info.shell_port}")
+        self.kernel = (None if args["--external-kernel"]
+                       else KernelProcess(self.endpoint, str(port), self.config_file))
+        self.kernel_pid = None
         self.stopping = False
-        self.channels.info.write(conn_file)
+        self.channels.info.write(self.conn_file)
 
     def _on_hello(self, hello: dict) -> None:
-        if not self.kernel_seen:
-            log.info("kernel %s connected", hello.get("pid"))
-        self.kernel_seen = True
+        if hello.get("pid") != self.kernel_pid:  # each of its two link sides says hello
+            self.kernel_pid = hello.get("pid")
+            log.info("kernel %s connected", self.kernel_pid)
 
     def run(self, bridge: SignalBridge) -> int:
-        """Serve until TERM or until the kernel exits after a client's shutdown."""
+        """Serve until TERM or until the kernel child exits after a client's shutdown."""
         self.relay.watch(bridge.fileno())
         if self.kernel:
             self.kernel.start()
@@ -92,6 +109,7 @@ class Gateway:
             if self.relay.poll_once(100):
                 self._signals(bridge.drain())
             self._supervise()
+            self.health.tick()
         return 0
 
     def _signals(self, signums: list[int]) -> None:
@@ -99,7 +117,31 @@ class Gateway:
             if signum == signal.SIGINT:
                 self.relay.interrupt_kernel()
             elif signum == signal.SIGTERM:
-                self.stopping = True
+                self.stop("SIGTERM")
+            elif signum == signal.SIGUSR1:
+                self.reload()
+
+    def stop(self, reason: str) -> None:
+        self.stopping = True
+        self.notifier.stopping(f"stopping ({reason})")
+        lifecycle("shutdown", "gateway stopping (%s)", reason)
+
+    def reload(self) -> None:
+        """Re-read the configuration, apply the log level, reload the kernel child."""
+        self.notifier.reloading("reloading the configuration")
+        lifecycle("reload", "reloading the configuration")
+        try:
+            self.cfg = config_mod.load(self.config_file)
+        except config_mod.ConfigError as exc:
+            log.error("configuration reload rejected, running configuration kept: %s", exc)
+        else:
+            level = self.log_level or self.cfg.get("logging.level")
+            logging.getLogger().setLevel(level.upper())
+            log.info("configuration reloaded (%s): logging.level=%s",
+                     ", ".join(self.cfg.sources), level)
+        if self.kernel:
+            self.kernel.reload()
+        self.notifier.ready(self.health.status_text())
 
     def _supervise(self) -> None:
         if self.kernel is None:
@@ -111,12 +153,11 @@ class Gateway:
             return
         if status == 0:
             log.info("kernel exited after a shutdown request: stopping the gateway")
-            self.stopping = True
+            self.stop("kernel shut down")
             return
         delay = self.kernel.schedule_restart()
         log.error("kernel exited with status %s: restarting in %.1f s", status, delay)
         self.relay.publish_status("restarting")
-        self.kernel_seen = False
 
     def close(self) -> None:
         if self.kernel:
@@ -127,28 +168,51 @@ class Gateway:
         self.ctx.term()
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+        if not 1 <= port <= 65531:
+            raise ValueError
+    except ValueError:
+        raise GatewayError(f"--port must be 1..65531, not {value!r}", 2) from None
+    return port
+
+
+def _activated_ip(fds: dict[str, int] | None) -> str | None:
+    """The address the passed sockets listen on (the connection file must tell it)."""
+    if not fds:
+        return None
+    with socket.socket(fileno=os.dup(next(iter(fds.values())))) as sock:
+        return sock.getsockname()[0]
+
+
 def run_gateway(args: dict) -> int:
+    notifier = Notifier()  # before clean_activation_env: it keeps NOTIFY_SOCKET for us
+    try:
+        fds = listen_fds_by_name()
+    except (ValueError, OSError) as exc:
+        raise GatewayError(f"socket activation: {exc}") from None
+    clean_activation_env(notify=True)  # the kernel child must neither adopt nor notify
     try:
         cfg = config_mod.load(args.get("--config"))
     except config_mod.ConfigError as exc:
         raise GatewayError(f"configuration: {exc}", 2) from None
+    port = _port(args["--port"])
     level = (args.get("--log-level") or cfg.get("logging.level")).upper()
-    logging.basicConfig(level=getattr(logging, level, logging.INFO),
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    try:
-        port = int(args["--port"])
-        if not 1 <= port <= 65531:
-            raise ValueError
-    except ValueError:
-        raise GatewayError(f"--port must be 1..65531, not {args['--port']!r}", 2) from None
-    conn_file = Path(args["--connection-file"] or cfg.path("runtime_dir") / f"kernel-{port}.json")
+    setup_logging("llmspell-gateway", level, {"KERNEL_PORT": port, "KERNEL_ID": port})
     bridge = SignalBridge(ignored=())
-    gateway = Gateway(cfg, port, args["--ip"], conn_file, not args["--external-kernel"],
-                      args.get("--config"))
-    log.info("gateway ready on %s:%d (pid %d)", args["--ip"], port, os.getpid())
+    gateway = Gateway(cfg, args, port, notifier, fds)
+    info = gateway.channels.info
+    lifecycle("started", "gateway on %s:%d..%d (%s), link %s, pid %d", info.ip, info.shell_port,
+              info.hb_port, f"adopted {' '.join(sorted(fds))}" if fds else "bound itself",
+              gateway.endpoint, os.getpid())
+    notifier.status(gateway.health.status_text())
     started = time.monotonic()
     try:
         return gateway.run(bridge)
+    except Exception as exc:  # noqa: BLE001 - any failure is a crash, logged as one
+        lifecycle("crash", "gateway failed: %s", exc, exc_info=True)
+        return 1
     finally:
         gateway.close()
         log.info("gateway stopped after %.1f s", time.monotonic() - started)

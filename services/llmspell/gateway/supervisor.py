@@ -8,7 +8,6 @@ the link. Restarts back off exponentially when the kernel keeps dying at start.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -29,21 +28,14 @@ class KernelProcess:
             self.argv += ["--config", config_file]
         self.proc: subprocess.Popen | None = None
         self.started_at = 0.0
-        self.restarts = 0
         self._backoff = 0.0
         self.next_start = 0.0
 
     def start(self) -> None:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("LISTEN_") and k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC",
-                                                             "WATCHDOG_PID")}
-        self.proc = subprocess.Popen(self.argv, env=env, stdin=subprocess.DEVNULL)
+        """Start the child (the gateway has cleaned LISTEN_*/NOTIFY_SOCKET from os.environ)."""
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL)
         self.started_at = time.monotonic()
         log.info("started kernel process %d", self.proc.pid)
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
 
     def exited(self) -> int | None:
         """The exit status if the child has exited (reaped), else None."""
@@ -56,7 +48,6 @@ class KernelProcess:
         lived = time.monotonic() - self.started_at
         self._backoff = 0.0 if lived > STABLE_AFTER else min(MAX_BACKOFF,
                                                               max(0.1, self._backoff * 2))
-        self.restarts += 1
         self.next_start = time.monotonic() + self._backoff
         self.proc = None
         return self._backoff
@@ -64,9 +55,10 @@ class KernelProcess:
     def due(self) -> bool:
         return self.proc is None and time.monotonic() >= self.next_start
 
-    def interrupt(self) -> None:
+    def reload(self) -> None:
+        """Ask the child to re-read its configuration (SIGUSR1)."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signal.SIGUSR1)
 
     def stop(self, timeout: float = 5.0) -> None:
         """TERM, wait up to ``timeout``, then KILL."""
