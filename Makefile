@@ -1,5 +1,5 @@
 # llmspell developer entry points. On a fresh Debian 12 machine (as root):
-#   make demo   - set everything up, then run the end-to-end tour
+#   make demo   - set everything up, then run a notebook through a kernel instance
 #   make test   - set everything up, then run the whole test suite
 # Both are idempotent; set-up is skipped when nothing changed.
 
@@ -10,7 +10,7 @@ STAMP    := $(VENV)/.installed
 APT_PKGS := libsystemd-dev pkg-config gcc tmux procps groff-base systemd dbus openssl util-linux
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps demo test bench clean
+.PHONY: setup system-deps demo tour test bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
+	$(PY) examples/run_notebook.py examples/tour.ipynb
+
+tour: setup
 	$(VENV)/bin/llmspell run examples/tour.lua
 
 test: setup
@@ -36,6 +39,9 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/runtime.py
+	$(PY) benchmarks/kernel_latency.py --quick
+	$(PY) benchmarks/daemon.py
+	$(PY) benchmarks/logrotate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -9,13 +9,14 @@ status is the transport's job, since it also applies to requests it answers itse
 
 from __future__ import annotations
 
-import platform
+import sys
 from typing import Any, Callable, Protocol
 
 import lupa.lua54 as lupa
 
 from .. import __version__
 from .engine import ExecutionEngine
+from .introspection import help_request, page
 
 PROTOCOL_VERSION = "5.3"
 
@@ -65,7 +66,7 @@ def kernel_info(lua_version: str) -> dict:
             "codemirror_mode": "lua",
         },
         "banner": f"llmspell {__version__} -- Lua {lua_version} with built-in tools "
-                  f"(Python {platform.python_version()})",
+                  f"(Python {sys.version.split()[0]})",
         "help_links": [{"text": "llmspell tools", "url": "https://llmspell.invalid/docs/tools"}],
         "debugger": False,
     }
@@ -101,6 +102,9 @@ class KernelHandlers:
         count = engine.execution_count + (1 if store_history else 0)
         if not silent:
             outputs.publish("execute_input", {"code": code, "execution_count": count})
+        asked = help_request(code)
+        if asked is not None:
+            return self._help(code, *asked, store_history, outputs)
         io = JupyterIO(outputs, bool(content.get("allow_stdin", False)))
         result = engine.execute(code, io=io, store_history=store_history).result
         if not result.ok:
@@ -115,6 +119,23 @@ class KernelHandlers:
         expressions = self._user_expressions(content.get("user_expressions") or {})
         return "execute_reply", {"status": "ok", "execution_count": count,
                                  "user_expressions": expressions, "payload": []}
+
+    def _help(self, code: str, name: str, detail: int, store_history: bool,
+              outputs: Outputs) -> tuple[str, dict]:
+        """``?name`` / ``name?``: the inspect text as a pager payload; no Lua runs."""
+        engine = self.engine
+        if store_history:
+            engine.execution_count += 1
+            engine.history.append((engine.execution_count, code))
+            engine.state.update_meta(execution_count=engine.execution_count)
+        text = page(engine, name, detail)
+        payload = []
+        if text is None:
+            outputs.publish("stream", {"name": "stdout", "text": f"no help found for '{name}'\n"})
+        else:
+            payload.append({"source": "page", "data": {"text/plain": text}, "start": 0})
+        return "execute_reply", {"status": "ok", "execution_count": engine.execution_count,
+                                 "user_expressions": {}, "payload": payload}
 
     def _user_expressions(self, expressions: dict[str, Any]) -> dict:
         out = {}

@@ -21,6 +21,9 @@ KEYWORDS = ("and", "break", "do", "else", "elseif", "end", "false", "for", "func
 _TOOL_ARG = re.compile(r"""Tool\s*\.\s*(?:invoke|info|exists)\s*\(\s*(["'])([\w\-]*)$""")
 _DOTTED = re.compile(r"[A-Za-z_][\w]*(?:\s*[.:]\s*[A-Za-z_][\w]*)*\s*[.:]?\s*$|$")
 _WORD_AT = re.compile(r"[A-Za-z_][\w\-]*(?:[.:][A-Za-z_][\w\-]*)*")
+# IPython-style help: "?name", "name?" ("??"/"name??": more detail). Never valid Lua.
+_NAME = r"[A-Za-z_][\w\-]*(?:[.:][A-Za-z_][\w\-]*)*"
+HELP = re.compile(rf"\s*(?:(?P<pre>\?\??)\s*(?P<a>{_NAME})|(?P<b>{_NAME})\s*(?P<post>\?\??))\s*")
 
 
 def _fields(value: Any) -> list[str]:
@@ -118,8 +121,25 @@ def _value_doc(engine: ExecutionEngine, name: str) -> str | None:
     return f"{name}: {kind} = {shown}"
 
 
+def help_request(code: str) -> tuple[str, int] | None:
+    """(name, detail level) when ``code`` is a help request like ``?Tool.invoke``."""
+    match = HELP.fullmatch(code) if "?" in code else None
+    if match is None:
+        return None
+    marks = match.group("pre") or match.group("post")
+    return match.group("a") or match.group("b"), len(marks) - 1
+
+
+def page(engine: ExecutionEngine, name: str, detail_level: int = 0) -> str | None:
+    """The help text shown in the pager for ``name`` (None: nothing known)."""
+    reply = inspect(engine, name, len(name), detail_level)
+    return reply["data"]["text/plain"] if reply["found"] else None
+
+
 def is_complete(engine: ExecutionEngine, code: str) -> dict:
     """is_complete_reply content from the Lua parser: complete, incomplete or invalid."""
+    if help_request(code) is not None:
+        return {"status": "complete"}
     error = engine.session.check(code, "=input")
     if error is None:
         return {"status": "complete"}

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import uuid
+import time
 from collections import deque
 from typing import Callable
 
 import zmq
 
+from ..gateway.relay import recv_frames, send_frames
 from ..wire import link
 from ..wire.errors import WireError
 from ..wire.message import decode_json, encode_json, new_header
@@ -27,6 +28,35 @@ from .introspection import complete, history, inspect, is_complete
 
 log = logging.getLogger("llmspell.kernel")
 INPUT_POLL_MS = 50
+WARN_INTERVAL = 60.0
+
+
+class _Warnings:
+    """Bad requests are logged once per reason per minute (they must not flood logs)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def warn(self, reason: str, message: str, *args) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(reason, -WARN_INTERVAL) < WARN_INTERVAL:
+                return
+            self._last[reason] = now
+        log.warning(message, *args)
+
+
+_warnings = _Warnings()
+
+
+def unknown_reply(msg_type: str) -> tuple[str, dict] | None:
+    """The error reply to a request type this kernel does not know (None: not a request)."""
+    if not msg_type.endswith("_request"):
+        return None
+    return msg_type[:-len("_request")] + "_reply", {
+        "status": "error", "ename": "UnknownMessageType",
+        "evalue": f"unknown message type {msg_type!r}", "traceback": []}
 
 
 class Request:
@@ -44,6 +74,9 @@ class Request:
         return self.header.get("msg_type", "")
 
 
+_STATUS = {state: encode_json({"execution_state": state}) for state in ("busy", "idle")}
+
+
 class LinkSide:
     """One DEALER on the link, and message building for it (one thread only)."""
 
@@ -54,17 +87,19 @@ class LinkSide:
         self.sock.connect(endpoint)
         self.session = session
 
-    def send(self, channel: bytes, ids: list[bytes], msg_type: str, content: dict,
+    def send(self, channel: bytes, ids: list[bytes], msg_type: str, content: dict | bytes,
              parent: bytes, metadata: dict | None = None) -> None:
         parts = [encode_json(new_header(msg_type, self.session)), parent,
-                 encode_json(metadata or {}), encode_json(content)]
-        self.sock.send_multipart(link.encode(channel, ids, parts), copy=False)
+                 encode_json(metadata) if metadata else b"{}",
+                 content if type(content) is bytes else encode_json(content)]
+        send_frames(self.sock, link.encode(channel, ids, parts))
 
-    def publish(self, msg_type: str, content: dict, parent: bytes) -> None:
+    def publish(self, msg_type: str, content: dict | bytes, parent: bytes) -> None:
         self.send(b"iopub", [b"kernel." + msg_type.encode()], msg_type, content, parent)
 
     def status(self, state: str, parent: bytes) -> None:
-        self.publish("status", {"execution_state": state}, parent)
+        self.publish("status", _STATUS.get(state) or encode_json({"execution_state": state}),
+                     parent)
 
 
 class RequestOutputs:
@@ -100,7 +135,7 @@ class KernelServer:
         })
         self.endpoint = endpoint
         self.ctx = ctx or zmq.Context.instance()
-        self.session = uuid.uuid4().hex
+        self.session = os.urandom(16).hex()
         self.stopped = threading.Event()
         self.restart_requested = False
         self._input_cancelled = threading.Event()
@@ -145,7 +180,7 @@ class KernelServer:
     def _receive(self, side: LinkSide, poller: zmq.Poller, timeout: int = 200) -> Request | None:
         if not poller.poll(timeout):
             return None
-        frames = side.sock.recv_multipart()
+        frames = recv_frames(side.sock)
         if frames[0] == link.KIND_PING:
             side.sock.send(link.KIND_PONG)
             return None
@@ -154,7 +189,7 @@ class KernelServer:
         try:
             return Request(*link.decode(frames)[:3])
         except WireError as exc:
-            log.warning("dropped a malformed message from the link: %s", exc)
+            _warnings.warn(f"link {exc.reason}", "dropped a malformed request: %s", exc)
             return None
 
     def _serve(self, side: LinkSide, request: Request) -> None:
@@ -165,8 +200,11 @@ class KernelServer:
             self._input_cancelled.clear()
             answer = self.handlers.handle(request.msg_type, request.content, outputs)
             if answer is None:
-                log.warning("unsupported request type %r on shell: ignored", request.msg_type)
-                return
+                _warnings.warn(f"unknown {request.msg_type}", "unknown request type %r on "
+                               "shell: answered with an error", request.msg_type)
+                answer = unknown_reply(request.msg_type)
+                if answer is None:
+                    return
             reply_type, content = answer
             side.send(request.channel, request.ids, reply_type, content, parent,
                       {"status": content.get("status", "ok")})
@@ -217,16 +255,19 @@ class KernelServer:
             while not self.stopped.is_set():
                 if not poller.poll(200):
                     continue
-                frames = side.sock.recv_multipart()
+                frames = recv_frames(side.sock)
                 if frames[0] == link.KIND_INTERRUPT:
                     self.interrupt()
                 elif frames[0] == link.KIND_PING:
                     side.sock.send(link.KIND_PONG)
                 elif frames[0] == link.KIND_MESSAGE:
                     try:
-                        self._serve_control(side, Request(*link.decode(frames)[:3]))
+                        request = Request(*link.decode(frames)[:3])
                     except WireError as exc:
-                        log.warning("dropped a malformed control message: %s", exc)
+                        _warnings.warn(f"link {exc.reason}", "dropped a malformed control "
+                                       "request: %s", exc)
+                        continue
+                    self._serve_control(side, request)
         finally:
             side.sock.close()
 
@@ -243,8 +284,9 @@ class KernelServer:
         elif msg_type == "kernel_info_request":
             reply = self.handlers.kernel_info(request.content, None)
         else:
-            reply = ("error", None)
-            log.warning("unsupported request type %r on control: ignored", msg_type)
+            _warnings.warn(f"unknown {msg_type}", "unknown request type %r on control: "
+                           "answered with an error", msg_type)
+            reply = unknown_reply(msg_type) or ("error", None)
         if reply[1] is not None:
             side.send(request.channel, request.ids, reply[0], reply[1], parent)
         side.status("idle", parent)

@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import sys
-import uuid
 from pathlib import Path
 
 import zmq
@@ -170,7 +169,7 @@ def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
     if owns_file:
         channels.info.write(conn_file)
     instance_id = args.get("--id") or str(channels.info.shell_port)
-    endpoint = f"inproc://llmspell-link-{uuid.uuid4().hex}"
+    endpoint = f"inproc://llmspell-link-{os.urandom(16).hex()}"
     link_sock = ctx.socket(zmq.ROUTER)
     link_sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
     link_sock.bind(endpoint)
