@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import zmq
-from conftest import CLI_EXE, KERNEL_NAME, START_TIMEOUT, iopub_until_idle, kernel_env, run_cell
+from kernel_kit import CLI_EXE, KERNEL_NAME, START_TIMEOUT, iopub_until_idle, kernel_env, run_cell
 from jupyter_client import BlockingKernelClient, KernelManager
 from jupyter_client.connect import write_connection_file
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import jupyter_kernel_test
-from conftest import KERNEL_NAME, kernel_env
+from kernel_kit import KERNEL_NAME, kernel_env
 from jupyter_client.manager import start_new_kernel
 
 

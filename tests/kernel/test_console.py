@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import KERNEL_NAME, kernel_env
+from kernel_kit import KERNEL_NAME, kernel_env
 
 CONSOLE = str(Path(sys.executable).parent / "jupyter-console")
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import CLI_EXE, KERNEL_NAME, kernel_env
+from kernel_kit import CLI_EXE, KERNEL_NAME, kernel_env
 
 JUPYTER = str(Path(sys.executable).parent / "jupyter")
 

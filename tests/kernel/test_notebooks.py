@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, kernel_env
+from kernel_kit import REPO, kernel_env
 from nbclient import NotebookClient
 
 EXAMPLES = REPO / "examples"

@@ -20,7 +20,6 @@ import zmq
 from .. import config as config_mod
 from ..daemon.signals import SignalBridge
 from ..systemd import lifecycle, setup_logging
-from ..wire import link
 from ..wire.connection import ConnectionInfo, new_key
 from ..wire.errors import ConnectionFileError
 from .engine import ExecutionEngine
