@@ -132,6 +132,14 @@ def test_display_publishes_display_data(handlers, recording_outputs):
     assert out.of("clear_output") == [{"wait": True}]
 
 
+def test_a_cell_that_only_displays_has_no_result(handlers, recording_outputs):
+    out = recording_outputs()
+    reply = execute(handlers, out, "display(42)")
+    assert reply["status"] == "ok"
+    assert [d["data"] for d in out.of("display_data")] == [{"text/plain": "42"}]
+    assert out.of("execute_result") == []
+
+
 def test_display_with_a_bad_mime_type_is_an_error(handlers, recording_outputs):
     out = recording_outputs()
     reply = execute(handlers, out, 'display("x", "html")')

@@ -17,7 +17,7 @@ bridge delivered (the relay's poll wakes on them: no polling interval).
 - State is also saved every ``kernel.state_save_interval`` seconds.
 
 kernel_info replies carry an extra ``llmspell`` object (instance id, PID,
-executions; ``service._report_facts``) for ``llmspell kernel status``.
+executions; ``handlers.KernelHandlers.kernel_info``) for ``llmspell kernel status``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from ..wire.client import WireClient
 from ..wire.message import encode_json, new_header, pack
 from . import instances
 from .reload import reload
-from .service import _report_facts
 
 log = logging.getLogger("llmspell.kernel")
 PROBE_TIMEOUT = 10.0   # seconds the ready probe waits for heartbeat and kernel_info
@@ -100,7 +99,6 @@ class DaemonControl:
         """A KernelServer started on ``relay``: watch it; report ready the first time."""
         first = self.server is None
         self.relay, self.server = relay, server
-        _report_facts(server)
         self._track_busy(server.handlers)
         if first:
             logging.getLogger().addHandler(self.errors)  # after service's basicConfig

@@ -9,6 +9,7 @@ status is the transport's job, since it also applies to requests it answers itse
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, Callable, Protocol
 
@@ -92,7 +93,12 @@ class KernelHandlers:
         return handler(content, outputs)
 
     def kernel_info(self, content: dict, outputs: Outputs) -> tuple[str, dict]:
-        return "kernel_info_reply", dict(self._info)
+        """The reply, plus an ``llmspell`` object (instance id, pid, executions) that
+        ``llmspell kernel status`` and the gateway's health probe show."""
+        engine = self.engine
+        return "kernel_info_reply", {**self._info, "llmspell": {
+            "instance_id": engine.instance_id, "pid": os.getpid(),
+            "execution_count": engine.execution_count}}
 
     def execute(self, content: dict, outputs: Outputs) -> tuple[str, dict]:
         code = content.get("code", "")

@@ -220,7 +220,11 @@ for _, level in ipairs({"debug", "info", "warn", "error"}) do
 end
 
 local display = host.display
-function G.display(value, mime) return call_host(display, value, mime) end
+-- Returns nothing, so that a cell ending in display(x) shows no extra "nil" result.
+function G.display(value, mime)
+  local ok, err = display(value, mime)
+  if not ok then error(err, 2) end
+end
 function G.clear_output(wait) display(nil, wait and "clear-wait" or "clear") end
 
 -- Value display --------------------------------------------------------------------

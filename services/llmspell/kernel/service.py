@@ -99,7 +99,6 @@ def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str,
     try:
         while True:
             server = KernelServer(engine, endpoint, ctx)
-            _report_facts(server)
             server.start()
             while not server.stopped.is_set():
                 signums = bridge.wait(0.5)
@@ -128,20 +127,6 @@ def _link_logging(instance_id: str) -> None:
         root.removeHandler(handler)
     port = {"KERNEL_PORT": instance_id} if instance_id.isdigit() else {}
     setup_logging("llmspell-kernel", root.level, {"KERNEL_ID": instance_id, **port})
-
-
-def _report_facts(server: KernelServer) -> None:
-    """kernel_info replies carry an ``llmspell`` object (pid, executions), as in daemon
-    mode; the gateway's health probe shows it in STATUS=."""
-    kernel_info = server.handlers.kernel_info
-
-    def with_facts(content, outputs):
-        reply_type, reply = kernel_info(content, outputs)
-        return reply_type, {**reply, "llmspell": {
-            "instance_id": server.engine.instance_id, "pid": os.getpid(),
-            "execution_count": server.engine.execution_count}}
-
-    server.handlers.kernel_info = server.handlers.table["kernel_info_request"] = with_facts
 
 
 def _on_signals(server: KernelServer, signums: list[int]) -> None:
