@@ -14,6 +14,7 @@ The benchmark is a child subreaper, so it reaps the daemons it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import random
@@ -102,6 +103,46 @@ def dump_latency(pid: int, run_dir: Path) -> tuple[list[float], list[float]]:
     return stamped, visible
 
 
+def measure(env: dict, run_dir: Path) -> None:
+    """Start, signal and stop daemons under ``env``, printing each figure."""
+    start(env, free_base_port())  # warm-up: .pyc files and the tool catalog cache
+    for pid in [i.pid for i in instances.instances(run_dir)]:
+        stop(pid)
+    starts, pids = [], []
+    for _ in range(STARTS):
+        took, pid = start(env, free_base_port())
+        starts.append(took)
+        pids.append(pid)
+    print(f"start -> ready (exit 0)      {fmt(starts, TARGETS['start'])}")
+
+    stamped, visible = dump_latency(pids[0], run_dir)
+    print(f"SIGUSR2 -> dump started      {fmt(stamped, TARGETS['signal'])}")
+    print(f"SIGUSR2 -> dump file visible {fmt(visible)}")
+
+    pid_file = run_dir / f"kernel-{instances.instances(run_dir)[0].port}.pid"
+    samples = []
+    for _ in range(CHECKS):
+        began = time.perf_counter()
+        assert instances.lock_holder(pid_file)
+        samples.append((time.perf_counter() - began) * 1000)
+    print(f"PID-file check (/proc/locks) {fmt(samples)}")
+    samples = []
+    for _ in range(CHECKS // 10):
+        began = time.perf_counter()
+        assert len(instances.instances(run_dir)) == STARTS
+        samples.append((time.perf_counter() - began) * 1000)
+    print(f"instances() ({STARTS} running)    {fmt(samples)}")
+    samples = []
+    for _ in range(3 if QUICK else 10):
+        began = time.perf_counter()
+        subprocess.run([CLI, "kernel", "list"], env=env, capture_output=True, check=True)
+        samples.append((time.perf_counter() - began) * 1000)
+    print(f"'llmspell kernel list'       {fmt(samples)}")
+
+    stops = [stop(pid) for pid in pids]
+    print(f"SIGTERM -> exit (idle)       {fmt(stops, TARGETS['stop'])}")
+
+
 def main() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: the daemons become our children
@@ -110,43 +151,12 @@ def main() -> None:
                if not k.startswith("LLMSPELL_") and k != "XDG_RUNTIME_DIR"}
         env.update(LLMSPELL_HOME=tmp, XDG_CACHE_HOME=f"{tmp}/cache")
         run_dir = Path(tmp) / "run"
-        start(env, free_base_port())  # warm-up: .pyc files and the tool catalog cache
-        for pid in [i.pid for i in instances.instances(run_dir)]:
-            stop(pid)
-        starts, pids = [], []
-        for _ in range(STARTS):
-            took, pid = start(env, free_base_port())
-            starts.append(took)
-            pids.append(pid)
-        print(f"start -> ready (exit 0)      {fmt(starts, TARGETS['start'])}")
-
-        stamped, visible = dump_latency(pids[0], run_dir)
-        print(f"SIGUSR2 -> dump started      {fmt(stamped, TARGETS['signal'])}")
-        print(f"SIGUSR2 -> dump file visible {fmt(visible)}")
-
-        pid_file = run_dir / f"kernel-{instances.instances(run_dir)[0].port}.pid"
-        samples = []
-        for _ in range(CHECKS):
-            began = time.perf_counter()
-            assert instances.lock_holder(pid_file)
-            samples.append((time.perf_counter() - began) * 1000)
-        print(f"PID-file check (/proc/locks) {fmt(samples)}")
-        samples = []
-        for _ in range(CHECKS // 10):
-            began = time.perf_counter()
-            assert len(instances.instances(run_dir)) == STARTS
-            samples.append((time.perf_counter() - began) * 1000)
-        print(f"instances() ({STARTS} running)    {fmt(samples)}")
-        samples = []
-        for _ in range(3 if QUICK else 10):
-            began = time.perf_counter()
-            subprocess.run([CLI, "kernel", "list"], env=env, capture_output=True, check=True)
-            samples.append((time.perf_counter() - began) * 1000)
-        print(f"'llmspell kernel list'       {fmt(samples)}")
-
-        stops = [stop(pid) for pid in pids]
-        print(f"SIGTERM -> exit (idle)       {fmt(stops, TARGETS['stop'])}")
-
+        try:
+            measure(env, run_dir)
+        finally:  # never leave daemons behind, also when a measurement fails
+            for instance in instances.instances(run_dir):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(instance.pid, signal.SIGKILL)
 
 if __name__ == "__main__":
     main()
