@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +113,8 @@ def _check(source: str, section: str, key: str, value: Any) -> Any:
 
 
 def _parse_file(path: Path) -> dict[str, dict[str, Any]]:
+    import tomllib
+
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -138,6 +139,7 @@ def _parse_env(environ: dict[str, str]) -> dict[str, dict[str, Any]]:
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
+        import tomllib  # only when an override exists: start-up stays cheap
         section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
         try:
             parsed = tomllib.loads(f"v = {raw}")

@@ -10,14 +10,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config as config_mod
 from ..tools.base import ToolContext, ToolSettings
 from ..tools.registry import ToolRegistry
-from .lua_api import ConsoleIO, LuaHost, SessionIO
-from .runtime import ChunkResult, LuaSession
 from .state import StateStore
 from .tool_service import ToolService
+
+if TYPE_CHECKING:  # the Lua side loads on first use: tool commands need none of it
+    from .lua_api import SessionIO
+    from .runtime import ChunkResult, LuaSession
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Execution:
 class _SwitchableIO:
     """Routes a session's output to whichever SessionIO the current execution uses."""
 
-    def __init__(self, io: SessionIO):
+    def __init__(self, io: SessionIO | None):
         self.target = io
 
     def write(self, stream: str, text: str) -> None:
@@ -66,7 +69,7 @@ class ExecutionEngine:
         self.execution_count = int(self.state.meta.get("execution_count", 0))
         self.history: list[tuple[int, str]] = []
         self.started = time.time()
-        self._io = _SwitchableIO(ConsoleIO())
+        self._io = _SwitchableIO(None)
         self._timeout_timer: threading.Timer | None = None
         self._session: LuaSession | None = None
 
@@ -78,6 +81,11 @@ class ExecutionEngine:
         return self._session
 
     def _new_session(self) -> LuaSession:
+        from .lua_api import ConsoleIO, LuaHost
+        from .runtime import LuaSession
+
+        if self._io.target is None:
+            self._io.target = ConsoleIO()
         host = LuaHost(self.tools, self.state, self.config, self._io)
         return LuaSession(host, max_memory=int(self.config.get("runtime.max_memory") or 0))
 

@@ -13,11 +13,8 @@ import os
 import sys
 from typing import Any, Callable, Protocol
 
-import lupa.lua54 as lupa
-
 from .. import __version__
 from .engine import ExecutionEngine
-from .introspection import help_request, page
 
 PROTOCOL_VERSION = "5.3"
 
@@ -78,7 +75,7 @@ class KernelHandlers:
 
     def __init__(self, engine: ExecutionEngine):
         self.engine = engine
-        self._info = kernel_info("%d.%d" % lupa.LUA_VERSION)
+        self._info: dict | None = None
         self.table: dict[str, Callable[[dict, Outputs], tuple[str, dict]]] = {
             "kernel_info_request": self.kernel_info,
             "execute_request": self.execute,
@@ -96,6 +93,10 @@ class KernelHandlers:
         """The reply, plus an ``llmspell`` object (instance id, pid, executions) that
         ``llmspell kernel status`` and the gateway's health probe show."""
         engine = self.engine
+        if self._info is None:
+            import lupa.lua54 as lupa
+
+            self._info = kernel_info("%d.%d" % lupa.LUA_VERSION)
         return "kernel_info_reply", {**self._info, "llmspell": {
             "instance_id": engine.instance_id, "pid": os.getpid(),
             "execution_count": engine.execution_count}}
@@ -108,6 +109,8 @@ class KernelHandlers:
         count = engine.execution_count + (1 if store_history else 0)
         if not silent:
             outputs.publish("execute_input", {"code": code, "execution_count": count})
+        from .introspection import help_request
+
         asked = help_request(code)
         if asked is not None:
             return self._help(code, *asked, store_history, outputs)
@@ -134,6 +137,8 @@ class KernelHandlers:
             engine.execution_count += 1
             engine.history.append((engine.execution_count, code))
             engine.state.update_meta(execution_count=engine.execution_count)
+        from .introspection import page
+
         text = page(engine, name, detail)
         payload = []
         if text is None:
