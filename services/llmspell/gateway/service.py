@@ -30,7 +30,7 @@ from ..wire.channels import bind_channels
 from ..wire.connection import ConnectionInfo, new_key
 from ..wire.signing import Signer
 from .health import Health
-from .relay import Relay
+from ..wire.relay import Relay
 from .supervisor import KernelProcess
 
 log = logging.getLogger("llmspell.gateway")

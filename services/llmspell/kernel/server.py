@@ -18,7 +18,7 @@ from typing import Callable
 
 import zmq
 
-from ..gateway.relay import recv_frames, send_frames
+from ..wire.relay import recv_frames, send_frames
 from ..wire import link
 from ..wire.errors import WireError
 from ..wire.message import decode_json, encode_json, new_header

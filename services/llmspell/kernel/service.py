@@ -138,7 +138,7 @@ def _on_signals(server: KernelServer, signums: list[int]) -> None:
 
 
 def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
-    from ..gateway.relay import Relay
+    from ..wire.relay import Relay
     from ..wire.channels import bind_channels
     from ..wire.signing import Signer
 

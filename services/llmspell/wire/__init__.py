@@ -6,6 +6,10 @@
 - connection: ConnectionInfo (connection files), new_key
 - channels:   bind_channels -> Channels (imports zmq; loaded on first use)
 - heartbeat:  Heartbeat (libzmq echo on its own OS thread; imports zmq)
+- link:       the private framing between a relay and its kernel
+- relay:      Relay, the client channels <-> link transport shared by llmspell-gateway
+              and the standalone kernel (imports zmq; import the module directly)
+- client:     a minimal request/heartbeat client for health checks (no jupyter_client)
 """
 
 from llmspell.wire.connection import CHANNEL_NAMES, ConnectionInfo, new_key

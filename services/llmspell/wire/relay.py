@@ -1,4 +1,5 @@
-"""The relay between the five client channels and the internal link to the kernel.
+"""The relay between the five client channels and the internal link to the kernel:
+the transport of llmspell-gateway and of the standalone kernel alike.
 
 Incoming client messages are verified (signature, replay, framing) and forwarded
 as received; outgoing kernel messages are framed and signed once. Nothing on the
@@ -17,11 +18,11 @@ from typing import Callable
 import zmq
 from zmq.backend import Socket as _CSocket
 
-from ..wire import link
-from ..wire.channels import Channels
-from ..wire.errors import WireError
-from ..wire.message import decode_json, encode_json, new_header, pack, parse
-from ..wire.signing import ReplayGuard, Signer
+from . import link
+from .channels import Channels
+from .errors import WireError
+from .message import decode_json, encode_json, new_header, pack, parse
+from .signing import ReplayGuard, Signer
 
 log = logging.getLogger("llmspell.gateway")
 REPLAY_HISTORY = 8192
