@@ -40,8 +40,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
         "log_dir": (str, "", "log directory (default ~/.llmspell/logs or $LOGS_DIRECTORY)"),
     },
     "kernel": {
-        "ip": (str, "127.0.0.1", "address the Jupyter channels bind to"),
-        "transport": (str, "tcp", "tcp or ipc"),
+        "ip": (str, "127.0.0.1", "address the Jupyter channels bind to when --ip is not given"),
         "shutdown_grace": ((int, float), 5.0, "seconds running code may finish on shutdown"),
         "state_save_interval": ((int, float), 60.0, "seconds between periodic state saves (0 = off)"),
         "history_size": (int, 1000, "executions kept in history"),
@@ -73,7 +72,6 @@ SCHEMA: dict[str, dict[str, tuple[Any, Any, str]]] = {
 }
 
 CHOICES = {
-    ("kernel", "transport"): ("tcp", "ipc"),
     ("logging", "level"): ("debug", "info", "warning", "error"),
     ("logging", "log_format"): ("compact", "json"),
 }

@@ -48,7 +48,7 @@ def test_each_layer_overrides_the_one_before(layers):
     assert cfg.get("kernel.history_size") == 2       # user over system
     assert cfg.get("logging.keep") == 3              # --config over user
     assert cfg.get("tools.timeout") == 4             # environment over all
-    assert cfg.get("kernel.transport") == "tcp"      # untouched default
+    assert cfg.get("kernel.shutdown_grace") == 5.0   # untouched default
     assert cfg.sources == ["defaults", str(system), str(user), str(explicit), "environment"]
 
 
@@ -109,7 +109,7 @@ def test_bad_environment_values_name_the_variable(layers, var, raw, fragment):
     ("[tools]\nhttp_timeout = true\n", "'tools.http_timeout' must be integer or number"),
     ('[tools]\nallowed_paths = "/tmp"\n', "'tools.allowed_paths' must be array"),
     ("[tools]\nallowed_paths = [1]\n", "array of strings"),
-    ('[kernel]\ntransport = "udp"\n', "must be one of tcp, ipc"),
+    ('[logging]\nlog_format = "xml"\n', "must be one of compact, json"),
     ("[tools.nested]\nx = 1\n", "unknown key 'tools.nested'"),
     ("[runtime\n", "invalid TOML"),
     ("[runtime]\nmax_memory = \n", "invalid TOML"),

@@ -33,7 +33,7 @@ def kernel_argv(args: dict) -> list[str]:
         if not os.path.exists(conn):
             raise CliError(f"{conn}: no such connection file (give --port to write one)", 2)
         return [*argv, "-f", conn]
-    argv += [f"--port={args['--port']}", f"--ip={args.get('--ip') or '127.0.0.1'}"]
+    argv += [f"--port={args['--port']}", *([f"--ip={args['--ip']}"] if args.get('--ip') else [])]
     if conn:
         argv.append(f"--connection-file={conn}")
     return argv

@@ -32,7 +32,7 @@ Options:
   --force                 Overwrite an existing file.
   --verbose               More detail.
   --port=PORT             Kernel base port: shell=PORT ... hb=PORT+4 (0: OS-chosen).
-  --ip=IP                 Address the kernel binds [default: 127.0.0.1].
+  --ip=IP                 Address the kernel binds (default: kernel.ip, 127.0.0.1).
   --connection-file=FILE  Kernel connection file: written with --port, else read.
   --daemon                Run the kernel in the background (needs --port); exits once it
                           answers kernel_info, printing its PID, ports and connection file.

@@ -127,7 +127,7 @@ def run(args: dict) -> int:
     if not os.path.isdir("/run/systemd/system"):
         raise CliError("systemd is not running on this machine (socket activation needs it)")
     try:
-        result = enable(port, args["--ip"]) if args["enable"] else disable(port)
+        result = enable(port, args["--ip"] or "127.0.0.1") if args["enable"] else disable(port)
     except PermissionError as exc:
         raise CliError(f"{exc.filename}: permission denied (run as root)") from None
     if args["--format"] == "json":

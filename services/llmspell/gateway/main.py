@@ -13,7 +13,7 @@ Commands:
 
 Options:
   --port=PORT               Base port P: shell=P, iopub=P+1, stdin=P+2, control=P+3, hb=P+4.
-  --ip=IP                   Address to bind [default: 127.0.0.1].
+  --ip=IP                   Address to bind (default: kernel.ip, 127.0.0.1).
   --connection-file=FILE    Where to write the connection file (default: the runtime
                             directory, kernel-P.json).
   --external-kernel         Do not start the kernel: systemd runs llmspell-kernel@P,

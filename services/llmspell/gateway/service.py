@@ -69,7 +69,7 @@ class Gateway:
                               or cfg.path("runtime_dir") / f"kernel-{port}.json")
         runtime = ensure_private_dir(cfg.path("runtime_dir") / f"gateway-{port}")
         self.endpoint = link.endpoint(str(runtime), "kernel")
-        ip = _activated_ip(fds) or args["--ip"]
+        ip = _activated_ip(fds) or args["--ip"] or cfg.get("kernel.ip")
         info = ConnectionInfo.from_base_port(port, ip=ip, key=stable_key(cfg.path("state_dir"), port),
                                              kernel_name="llmspell-lua")
         self.ctx = zmq.Context()

@@ -14,7 +14,7 @@ Modes:
   --link=ENDPOINT           Behind llmspell-gateway: serve its internal link.
 
 Options:
-  --ip=IP                   Address to bind [default: 127.0.0.1].
+  --ip=IP                   Address to bind (default: kernel.ip, 127.0.0.1).
   --connection-file=FILE    Where to write the connection file (default: the runtime
                             directory, kernel-PORT.json).
   --id=ID                   Instance id, naming the state file (default: the port).

@@ -72,9 +72,10 @@ def _connection(args: dict, cfg: config_mod.Config) -> tuple[ConnectionInfo, Pat
             raise ValueError
     except ValueError:
         raise ServiceError(f"--port must be 0..65531, not {args['--port']!r}", 2) from None
-    if args["--ip"] not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("binding to %s: the kernel is reachable from other hosts", args["--ip"])
-    info = ConnectionInfo.from_base_port(port, ip=args["--ip"], key=new_key(),
+    ip = args["--ip"] or cfg.get("kernel.ip")
+    if ip not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("binding to %s: the kernel is reachable from other hosts", ip)
+    info = ConnectionInfo.from_base_port(port, ip=ip, key=new_key(),
                                          kernel_name="llmspell-lua")
     target = args["--connection-file"] or cfg.path("runtime_dir") / f"kernel-{port}.json"
     return info, Path(target), True
