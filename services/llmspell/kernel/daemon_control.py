@@ -14,7 +14,7 @@ bridge delivered (the relay's poll wakes on them: no polling interval).
 - SIGINT interrupts the running execution; SIGHUP is ignored (no terminal);
   SIGUSR1 reloads the configuration (see ``reload``); SIGUSR2 writes a state dump
   into the runtime directory and logs its path.
-- State is also saved every ``kernel.state_save_interval`` seconds.
+- State is also saved every ``kernel.state_save_interval`` seconds (by KernelServer).
 
 kernel_info replies carry an extra ``llmspell`` object (instance id, PID,
 executions; ``handlers.KernelHandlers.kernel_info``) for ``llmspell kernel status``.
@@ -104,8 +104,6 @@ class DaemonControl:
             logging.getLogger().addHandler(self.errors)  # after service's basicConfig
             self.clients = ClientCounter(relay.channels.shell)
             threading.Thread(target=self._probe, name="ready-probe", daemon=True).start()
-            threading.Thread(target=self._save_periodically, name="state-saver",
-                             daemon=True).start()
 
     def on_signals(self, server, signums: list[int]) -> None:
         for signum in signums:
@@ -176,17 +174,6 @@ class DaemonControl:
                 self._idle.set()
 
         handlers.handle = tracked_handle
-
-    def _save_periodically(self) -> None:
-        """Every kernel.state_save_interval s (0: off; re-read after each sleep)."""
-        while True:
-            interval = float(self.server.engine.config.get("kernel.state_save_interval") or 0)
-            time.sleep(interval if interval > 0 else 60.0)
-            if interval > 0:
-                try:
-                    self.server.engine.save_state()
-                except Exception:
-                    log.exception("periodic state save failed")
 
     def dump_info(self) -> dict:
         engine = self.server.engine

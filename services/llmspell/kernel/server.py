@@ -146,6 +146,21 @@ class KernelServer:
     def start(self) -> None:
         for thread in self._threads:
             thread.start()
+        threading.Thread(target=self._save_periodically, name="kernel-state-saver",
+                         daemon=True).start()
+
+    def _save_periodically(self) -> None:
+        """Save State every ``kernel.state_save_interval`` seconds (0: only at shutdown;
+        re-read each time, so a reload applies), in every mode, until stopped."""
+        while True:
+            interval = float(self.engine.config.get("kernel.state_save_interval") or 0)
+            if self.stopped.wait(interval if interval > 0 else 60.0):
+                return
+            if interval > 0:
+                try:
+                    self.engine.save_state()
+                except OSError as exc:
+                    log.error("periodic state save failed: %s", exc)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until shut down (True) or ``timeout`` passes (False)."""
