@@ -76,6 +76,17 @@ BOOTSTRAP = r"""
 set -eu
 state=$1
 mount --make-rprivate /
+# Paths the tests need (the checkout, its venv, the Python) that lie under a directory
+# about to be replaced by a tmpfs (e.g. a checkout in /tmp): held aside on a private
+# tmpfs over an existing empty-enough directory, then bound back at the same path.
+hold=""
+if [ -n "$KEEP_PATHS" ]; then
+    for d in /mnt /media /srv; do [ -d "$d" ] && { hold=$d; break; }; done
+    [ -n "$hold" ] || { echo "bootstrap: no /mnt, /media or /srv to hold $KEEP_PATHS" >&2; exit 97; }
+    mount -t tmpfs -o mode=0700 llmspell-hold "$hold"
+    i=0
+    for p in $KEEP_PATHS; do mkdir "$hold/$i"; mount --bind "$p" "$hold/$i"; i=$((i + 1)); done
+fi
 for d in $PRIVATE_TMPFS; do
     mkdir -p "$d"
     mount -t tmpfs -o mode=0755,nosuid,nodev llmspell-test "$d"
@@ -83,6 +94,8 @@ for d in $PRIVATE_TMPFS; do
         || { echo "bootstrap: $d is not a fresh tmpfs, refusing to boot" >&2; exit 97; }
 done
 chmod 1777 /tmp /var/tmp
+i=0
+for p in $KEEP_PATHS; do mkdir -p "$p"; mount --bind "$hold/$i" "$p"; i=$((i + 1)); done
 mount -o remount,bind,ro /sys
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] \
@@ -203,6 +216,13 @@ class BootedSystemd:
     def __exit__(self, *exc) -> None:
         self.shutdown()
 
+    def keep_paths(self) -> list[str]:
+        """The checkout, the venv and the Python, where a private tmpfs would hide
+        them (outermost paths only)."""
+        wanted = sorted({str(REPO), sys.prefix, sys.base_prefix})
+        hidden = [p for p in wanted if any(p == d or p.startswith(d + "/") for d in self.tmpfs)]
+        return [p for p in hidden if not any(p.startswith(q + "/") for q in hidden if q != p)]
+
     def boot(self) -> None:
         """Start the namespace and wait until systemd reports ``running``."""
         cgroup_parent = _cgroup2_root()
@@ -217,7 +237,7 @@ class BootedSystemd:
                "GENERATOR_DIR": GENERATOR_DIR, "BASE_UNITS": BASE_UNITS,
                "OPTIONAL_UNITS": OPTIONAL_UNITS,
                "BOOT_TARGET": BOOT_TARGET, "MANAGER_CONF": MANAGER_CONF,
-               "JOURNALD_CONF": JOURNALD_CONF}
+               "JOURNALD_CONF": JOURNALD_CONF, "KEEP_PATHS": " ".join(self.keep_paths())}
         # setpriv: die with this thread (pdeathsig); sh: move into our cgroup before
         # unshare creates the cgroup namespace rooted there.
         enter = 'echo $$ > "$0" && exec "$@"'

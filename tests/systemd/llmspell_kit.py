@@ -35,10 +35,12 @@ def render(name: str) -> str:
 
 def drop_in_text(gateway: bool) -> str:
     lines = ["[Service]"]
-    hidden = sorted({p for p in (sys.base_prefix, str(REPO))
-                     if p.startswith(("/root/", "/home/", "/run/user/"))})
-    if hidden:
-        lines += ["ProtectHome=tmpfs", *(f"BindReadOnlyPaths={p}" for p in hidden)]
+    needed = sorted({sys.base_prefix, sys.prefix, str(REPO)})
+    in_home = [p for p in needed if p.startswith(("/root/", "/home/", "/run/user/"))]
+    in_tmp = [p for p in needed if p.startswith(("/tmp/", "/var/tmp/"))]  # PrivateTmp= hides
+    if in_home:
+        lines.append("ProtectHome=tmpfs")
+    lines += [f"BindReadOnlyPaths={p}" for p in in_home + in_tmp]
     if gateway:
         lines.append(f"WatchdogSec={WATCHDOG_SEC}")
     return "\n".join(lines) + "\n"
