@@ -21,7 +21,7 @@ import subprocess
 from pathlib import Path
 
 from ..fileutil import atomic_write
-from ..wire.connection import CHANNEL_NAMES
+from ..wire.connection import CHANNEL_NAMES, MAX_BASE_PORT, parse_base_port
 from .output import CliError, print_json
 
 UNIT_DIR = Path("/etc/systemd/system")
@@ -65,12 +65,9 @@ def _systemctl(*args: str, check: bool = True) -> bool:
 
 
 def _port(value: str) -> int:
-    try:
-        port = int(value)
-        if not 1 <= port <= 65531:
-            raise ValueError
-    except ValueError:
-        raise CliError(f"PORT must be 1..65531, not {value!r}", 2) from None
+    port = parse_base_port(value)
+    if port is None:
+        raise CliError(f"PORT must be 1..{MAX_BASE_PORT}, not {value!r}", 2)
     return port
 
 

@@ -27,7 +27,7 @@ from ..fileutil import atomic_write, ensure_private_dir
 from ..systemd import Notifier, clean_activation_env, lifecycle, listen_fds_by_name, setup_logging
 from ..wire import link
 from ..wire.channels import bind_channels
-from ..wire.connection import ConnectionInfo, new_key
+from ..wire.connection import MAX_BASE_PORT, ConnectionInfo, new_key, parse_base_port
 from ..wire.signing import Signer
 from .health import Health
 from ..wire.relay import Relay
@@ -169,12 +169,9 @@ class Gateway:
 
 
 def _port(value: str) -> int:
-    try:
-        port = int(value)
-        if not 1 <= port <= 65531:
-            raise ValueError
-    except ValueError:
-        raise GatewayError(f"--port must be 1..65531, not {value!r}", 2) from None
+    port = parse_base_port(value)
+    if port is None:
+        raise GatewayError(f"--port must be 1..{MAX_BASE_PORT}, not {value!r}", 2)
     return port
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from .. import config as config_mod
 from ..daemon.detach import LogrotateSink, detach
 from ..daemon.pidfile import AlreadyRunning, PidFile
+from ..wire.connection import MAX_BASE_PORT, parse_base_port
 
 
 class StartError(Exception):
@@ -80,13 +81,11 @@ class PidFileFirstSink(LogrotateSink):
 
 
 def _port(text: str | None) -> int:
-    try:
-        port = int(text or "")
-        if 1 <= port <= 65531:
-            return port
-    except ValueError:
-        pass
-    raise StartError(f"--daemon needs --port=PORT with PORT in 1..65531, not {text!r}")
+    port = parse_base_port(text)
+    if port is None:
+        raise StartError(f"--daemon needs --port=PORT with PORT in 1..{MAX_BASE_PORT}, "
+                         f"not {text!r}")
+    return port
 
 
 def make_plan(args: dict) -> Plan:

@@ -20,7 +20,7 @@ import zmq
 from .. import config as config_mod
 from ..daemon.signals import SignalBridge
 from ..systemd import lifecycle, setup_logging
-from ..wire.connection import ConnectionInfo, new_key
+from ..wire.connection import MAX_BASE_PORT, ConnectionInfo, new_key, parse_base_port
 from ..wire.errors import ConnectionFileError
 from .engine import ExecutionEngine
 from .reload import reload
@@ -66,12 +66,9 @@ def _connection(args: dict, cfg: config_mod.Config) -> tuple[ConnectionInfo, Pat
             return ConnectionInfo.read(path), path, False
         except ConnectionFileError as exc:
             raise ServiceError(str(exc), 2) from None
-    try:
-        port = int(args["--port"])
-        if not 0 <= port <= 65531:
-            raise ValueError
-    except ValueError:
-        raise ServiceError(f"--port must be 0..65531, not {args['--port']!r}", 2) from None
+    port = parse_base_port(args["--port"], allow_zero=True)
+    if port is None:
+        raise ServiceError(f"--port must be 0..{MAX_BASE_PORT}, not {args['--port']!r}", 2)
     ip = args["--ip"] or cfg.get("kernel.ip")
     if ip not in ("127.0.0.1", "localhost", "::1"):
         log.warning("binding to %s: the kernel is reachable from other hosts", ip)

@@ -19,6 +19,17 @@ from llmspell.wire.signing import DEFAULT_SCHEME
 
 CHANNEL_NAMES = ("shell", "iopub", "stdin", "control", "hb")
 PORT_FIELDS = tuple(f"{name}_port" for name in CHANNEL_NAMES)
+MAX_BASE_PORT = 65535 - (len(CHANNEL_NAMES) - 1)  # the channels take P..P+4
+
+
+def parse_base_port(text: object, *, allow_zero: bool = False) -> int | None:
+    """The base port written in ``text`` (1..65531, or 0 with ``allow_zero``: all
+    ports OS-chosen), or None when it is not one."""
+    try:
+        port = int(str(text))
+    except ValueError:
+        return None
+    return port if (0 if allow_zero else 1) <= port <= MAX_BASE_PORT else None
 TRANSPORTS = ("tcp", "ipc")
 _TEXT_FIELDS = ("ip", "transport", "key", "signature_scheme", "kernel_name")
 
