@@ -1,27 +1,11 @@
 """text-manipulator, diff-calculator, url-encoder, and the text family's examples."""
 
 import pytest
-from llmspell.tools.base import ToolContext, ToolError
-from llmspell.tools.registry import ToolRegistry
+from llmspell.tools.base import ToolContext
+from tool_kit import error_of
 
 TEXT_TOOLS = ["text-manipulator", "diff-calculator", "template-engine", "data-validation",
               "regex-matcher", "url-encoder"]
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return ToolRegistry.builtin()
-
-
-@pytest.fixture(scope="module")
-def call(registry):
-    return lambda tool_name, **params: registry.invoke(tool_name, params, ToolContext())
-
-
-def error_of(call, tool_name, **params) -> ToolError:
-    with pytest.raises(ToolError) as err:
-        call(tool_name, **params)
-    return err.value
 
 
 @pytest.mark.parametrize("name", TEXT_TOOLS)

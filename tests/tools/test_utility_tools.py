@@ -6,27 +6,11 @@ import hmac
 import uuid
 
 import pytest
-from llmspell.tools.base import ToolContext, ToolError
-from llmspell.tools.registry import ToolRegistry
+from llmspell.tools.base import ToolContext
+from tool_kit import error_of
 
 UTILITY_TOOLS = ["calculator", "uuid-generator", "hash-calculator", "base64-encoder",
                  "date-time-handler", "random-generator", "unit-converter"]
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return ToolRegistry.builtin()
-
-
-@pytest.fixture(scope="module")
-def call(registry):
-    return lambda tool_name, **params: registry.invoke(tool_name, params, ToolContext())
-
-
-def error_of(call, tool_name, **params) -> ToolError:
-    with pytest.raises(ToolError) as err:
-        call(tool_name, **params)
-    return err.value
 
 
 @pytest.mark.parametrize("name", UTILITY_TOOLS)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..base import Example, ToolContext, ToolError, tool
-from .common import (BODY, HEADERS, JSON_BODY, METHODS, NO_JSON, QUERY, URL, body_text,
-                     parse_json, send)
+from .common import NO_JSON, REQUEST_PROPERTIES, body_text, parse_json, send
 
 _ABSENT = object()
 _JSON_CHECK = {
@@ -28,12 +27,7 @@ _JSON_CHECK = {
                 "JMESPath. Returns passed plus one result per assertion.",
     schema={
         "properties": {
-            "url": URL,
-            "method": {"type": "string", "enum": METHODS, "default": "GET"},
-            "headers": HEADERS,
-            "query": QUERY,
-            "body": BODY,
-            "json": JSON_BODY,
+            **REQUEST_PROPERTIES,
             "expect": {
                 "type": "object",
                 "properties": {

@@ -18,6 +18,9 @@ QUERY = {"type": "object", "description": "query parameters appended to the URL"
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 BODY = {"type": "string", "description": "raw request body (text)"}
 JSON_BODY = {"description": "request body sent as JSON (sets Content-Type)"}
+# The parameters of one HTTP request, shared by the tools that send arbitrary requests.
+REQUEST_PROPERTIES = {"url": URL, "method": {"type": "string", "enum": METHODS, "default": "GET"},
+                      "headers": HEADERS, "query": QUERY, "body": BODY, "json": JSON_BODY}
 
 _TEXT_TYPES = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded", "html")
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/octet-stream",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..base import Example, ToolContext, tool
-from .common import BODY, HEADERS, JSON_BODY, METHODS, QUERY, URL, describe_body, send
+from .common import REQUEST_PROPERTIES, describe_body, send
 
 
 @tool(
@@ -15,12 +15,7 @@ from .common import BODY, HEADERS, JSON_BODY, METHODS, QUERY, URL, describe_body
                 "addresses are refused.",
     schema={
         "properties": {
-            "url": URL,
-            "method": {"type": "string", "enum": METHODS, "default": "GET"},
-            "headers": HEADERS,
-            "query": QUERY,
-            "body": BODY,
-            "json": JSON_BODY,
+            **REQUEST_PROPERTIES,
             "follow_redirects": {"type": "boolean", "default": True},
             "truncate": {"type": "boolean", "default": False,
                          "description": "cut an over-large body instead of failing"},
