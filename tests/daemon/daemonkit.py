@@ -1,13 +1,46 @@
 """Helpers for the daemon tests: /proc readers, bounded waits, a run directory."""
 
+import contextlib
+import ctypes
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 PROG = Path(__file__).with_name("daemon_prog.py")
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _set_subreaper(on: bool) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+@contextlib.contextmanager
+def child_subreaper():
+    """Inside, daemons whose start-up parent exited are re-parented to this process
+    (not PID 1), so a test can ``waitpid`` them for their exit status."""
+    _set_subreaper(True)
+    try:
+        yield
+    finally:
+        _set_subreaper(False)
+
+
+def kill_and_reap(victims, also_reap=()) -> None:
+    """SIGKILL ``victims``, then reap them and ``also_reap`` (bounded; never raises)."""
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in {*victims, *also_reap}:
+        with contextlib.suppress(TimeoutError):
+            reap(pid, timeout=5.0)
 
 
 def stat_fields(pid: int) -> list[str]:

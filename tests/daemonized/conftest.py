@@ -9,27 +9,14 @@ with that home in its environment and reaps what it can.
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
-
 import pytest
-from daemonized_kit import Daemons, reap
-
-PR_SET_CHILD_SUBREAPER = 36
-
-
-def _set_subreaper(on: bool) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+from daemonized_kit import Daemons, child_subreaper, kill_and_reap
 
 
 @pytest.fixture(autouse=True, scope="module")
 def subreaper():
-    _set_subreaper(True)
-    yield
-    _set_subreaper(False)
+    with child_subreaper():
+        yield
 
 
 @pytest.fixture
@@ -37,15 +24,5 @@ def daemons(tmp_path, tmp_path_factory):
     d = Daemons(tmp_path, tmp_path_factory.getbasetemp() / "xdg-cache")
     yield d
     d.close_clients()
-    leftovers = d.leftovers()
-    for pid in leftovers:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for pid in {*leftovers, *d.started}:
-        try:
-            reap(pid, timeout=5.0)
-        except TimeoutError:
-            pass
+    kill_and_reap(d.leftovers(), d.started)
     d.reap_zombies()

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
-from daemonkit import alive, reap, stat_fields
+from daemonkit import alive, child_subreaper, kill_and_reap, reap, stat_fields
 
 BIN = Path(sys.executable).parent
 CLI = str(BIN / "llmspell")
-__all__ = ["Daemons", "alive", "free_base_port", "reap", "stat_fields", "wait_for"]
+__all__ = ["Daemons", "alive", "child_subreaper", "free_base_port", "kill_and_reap", "reap",
+           "stat_fields", "wait_for"]
 
 
 def free_base_port() -> int:
