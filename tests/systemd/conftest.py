@@ -10,3 +10,12 @@ def systemd_ns():
     require_root()
     with BootedSystemd() as sd:
         yield sd
+
+
+@pytest.fixture(scope="module")
+def sd():
+    """A booted systemd with the llmspell units installed (see llmspell_kit)."""
+    from llmspell_kit import booted_llmspell
+
+    with booted_llmspell() as booted:
+        yield booted

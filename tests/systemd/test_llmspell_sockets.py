@@ -8,10 +8,8 @@ import socket
 import threading
 import time
 
-import pytest
 from llmspell_kit import (
     BIN,
-    booted_llmspell,
     client,
     connection,
     entries,
@@ -21,12 +19,6 @@ from llmspell_kit import (
     poll,
     units,
 )
-
-
-@pytest.fixture(scope="module")
-def sd():
-    with booted_llmspell() as booted:
-        yield booted
 
 
 

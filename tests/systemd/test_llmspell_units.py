@@ -16,7 +16,6 @@ from llmspell_kit import (
     STATUS,
     UNITS,
     WATCHDOG_SEC,
-    booted_llmspell,
     client,
     connection,
     entries,
@@ -27,12 +26,6 @@ from llmspell_kit import (
     status_match,
     units,
 )
-
-
-@pytest.fixture(scope="module")
-def sd():
-    with booted_llmspell() as booted:
-        yield booted
 
 
 @pytest.fixture(scope="module")
