@@ -162,6 +162,11 @@ class KernelServer:
                 except OSError as exc:
                     log.error("periodic state save failed: %s", exc)
 
+    def join(self, timeout: float = 5.0) -> None:
+        """After ``stop()``: wait (bounded) for the shell and control threads to leave."""
+        for thread in self._threads:
+            thread.join(timeout)
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until shut down (True) or ``timeout`` passes (False)."""
         return self.stopped.wait(timeout)

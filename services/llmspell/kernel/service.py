@@ -104,8 +104,7 @@ def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str,
                     lifecycle("reload", "kernel %s reloading the configuration", instance_id)
                     reload(engine.config, config_file, engine)
                 _on_signals(server, signums)
-            for thread in server._threads:
-                thread.join(5)
+            server.join(5)
             engine.save_state()
             if not server.restart_requested:
                 lifecycle("shutdown", "kernel %s stopped, state saved", instance_id)
@@ -177,8 +176,7 @@ def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
                                  daemon.on_signals if daemon else _on_signals)
             if managed or not server.restart_requested:
                 break
-            for thread in server._threads:
-                thread.join(5)
+            server.join(5)
             engine.save_state()
             engine = _engine(cfg, instance_id)
             engine.execution_count = 0
