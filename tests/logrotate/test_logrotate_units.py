@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from llmspell.logrotate.clock import iso
 from llmspell.logrotate.layout import stamp, stamp_us
-from llmspell.logrotate.lines import LineSplitter
+from llmspell.logrotate.lines import LineReader
 from llmspell.logrotate.options import UsageError, parse_age, parse_size
 from llmspell.logrotate.retention import expired
 
@@ -70,24 +72,76 @@ def test_retention_drops_files_older_than_keep_times_age():
     assert expired(names, keep=3, max_age=100, now=550) == names[:2]
 
 
-def test_splitter_holds_partial_lines():
-    split = LineSplitter()
+class _Fed:
+    """A LineReader on a real pipe: each ``push`` writes one chunk, then reads it."""
+
+    def __init__(self, **limits):
+        self.rfd, self.wfd = os.pipe()
+        self.reader = LineReader(self.rfd, **limits)
+
+    def push(self, chunk: bytes) -> bytes:
+        os.write(self.wfd, chunk)
+        return bytes(self.reader.read())
+
+    def close(self) -> None:
+        os.close(self.rfd)
+        os.close(self.wfd)
+
+
+@pytest.fixture
+def fed():
+    made = []
+
+    def make(**limits) -> _Fed:
+        made.append(_Fed(**limits))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.close()
+
+
+def test_reader_holds_partial_lines(fed):
+    split = fed()
     assert split.push(b"one\ntw") == b"one\n"
     assert split.push(b"o") == b""
     assert split.push(b"\nthree\nfo") == b"two\nthree\n"
-    assert split.finish() == b"fo\n"
-    assert split.finish() == b""
+    assert split.reader.finish() == b"fo\n"
+    assert split.reader.finish() == b""
 
 
-def test_splitter_cuts_overlong_partial_line():
-    split = LineSplitter(line_max=4)
+def test_reader_reports_end_of_input(fed):
+    split = fed()
+    os.close(split.wfd)
+    split.wfd = os.open(os.devnull, os.O_WRONLY)
+    assert split.reader.read() is None
+
+
+def test_reader_cuts_overlong_partial_line(fed):
+    split = fed(line_max=4)
     assert split.push(b"abcdefghij") == b"abcd\nefgh\n"
     assert split.push(b"k\nxy") == b"ijk\n"
-    assert len(split) == 2
+    assert len(split.reader) == 2
 
 
-def test_splitter_cuts_long_complete_lines_the_same_way():
-    split = LineSplitter(line_max=4)
+def test_reader_cuts_long_complete_lines_the_same_way(fed):
+    split = fed(line_max=4)
     assert split.push(b"abcdefghij\nxy\nabcd\n") == b"abcd\nefgh\nij\nxy\nabcd\n"
     assert split.push(b"123456789") == b"1234\n5678\n"
     assert split.push(b"0123\n") == b"9012\n3\n"
+
+
+def test_reader_bounds_the_tail_when_reads_exceed_the_line_limit(fed):
+    split = fed(line_max=4, read_size=16)
+    assert split.push(b"ab\ncdefghijkl") == b"ab\ncdef\nghij\n"
+    assert len(split.reader) == 2
+    assert split.push(b"\n") == b"kl\n"
+
+
+def test_reader_keeps_lines_whole_across_many_small_reads(fed):
+    split = fed(read_size=7)
+    data = b"".join(b"line %d\n" % i for i in range(200))
+    out = bytearray()
+    for i in range(0, len(data), 5):
+        out += split.push(data[i:i + 5])
+    assert bytes(out) == data

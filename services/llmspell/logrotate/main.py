@@ -13,7 +13,7 @@ from .clock import Clock, make_clock
 from .dirlock import lock_directory
 from .housekeeper import Housekeeper
 from .layout import Layout
-from .lines import LINE_MAX, LineSplitter, make_formatter
+from .lines import LINE_MAX, make_formatter
 from .options import PROG, Settings, UsageError, resolve
 from .pump import Pump
 from .signals import Signals
@@ -63,7 +63,7 @@ def _run(settings: Settings, clock: Clock) -> int:
         warn(f"cannot open {where.current}: {exc.strerror}")
         return 2
     keeper.start()
-    pump = Pump(writer, LineSplitter(min(LINE_MAX, settings.buffer_size)),
+    pump = Pump(writer, min(LINE_MAX, settings.buffer_size),
                 make_formatter(settings.timestamp, settings.fmt), clock,
                 settings.buffer_size, signals, warn)
     pump.run()

@@ -1,7 +1,7 @@
-"""The main loop: standard input -> whole lines -> :class:`LogWriter`.
+"""The main loop: standard input -> whole lines (:class:`LineReader`) -> :class:`LogWriter`.
 
-Reads in large chunks; writes after every read. When the file system refuses
-a write, the data stays held and the write is retried with backoff (said once
+Reads 1 MiB at a time into one reused buffer; writes after every read.
+When the file system refuses a write, the data stays held and the write is retried with backoff (said once
 on stderr, then every minute); input keeps being read until ``buffer_size``
 bytes are held, then it is paused, so a writer upstream blocks instead of
 losing lines. No timer is needed for correctness: rotations happen when data
@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable
 
 from .clock import Clock
-from .lines import Formatter, LineSplitter
+from .lines import Formatter, LineReader
 from .signals import Signals
 from .writer import LogWriter
 
-READ_SIZE = 1 << 16
 PIPE_SIZE = 1 << 20
 RETRY_FIRST, RETRY_MAX = 0.05, 2.0
 REPEAT_WARNING = 60.0
@@ -32,11 +31,11 @@ IDLE_CHECK = 60.0
 class Pump:
     """Moves data from ``stdin`` to the writer; see the module doc."""
 
-    def __init__(self, writer: LogWriter, splitter: LineSplitter, formatter: Formatter | None,
+    def __init__(self, writer: LogWriter, line_max: int, formatter: Formatter | None,
                  clock: Clock, buffer_size: int, signals: Signals,
                  warn: Callable[[str], None], stdin: int = 0):
         self._writer = writer
-        self._splitter = splitter
+        self._lines = LineReader(stdin, line_max)
         self._format = formatter
         self._clock = clock
         self._buffer_size = buffer_size
@@ -90,7 +89,7 @@ class Pump:
         if self._nonblocking:
             fcntl.fcntl(self._stdin, fcntl.F_SETFL, self._stdin_flags)
             self._nonblocking = False
-        self._accept(self._splitter.finish())
+        self._accept(self._lines.finish())
         stops = self._signals.stops
         self._retry_at = None
         poller = select.poll()
@@ -110,24 +109,25 @@ class Pump:
     def _read(self) -> bool:
         """Read one chunk; False if there was nothing to read yet (or at end of input)."""
         try:
-            data = os.read(self._stdin, READ_SIZE)
+            block = self._lines.read()
         except BlockingIOError:
             return False
         except OSError as exc:
             self._warn(f"cannot read standard input: {exc.strerror}; stopping")
-            data = b""
-        if not data:
+            block = None
+        if block is None:
             self.eof = True
             return False
-        self._accept(self._splitter.push(data))
+        self._accept(block)
         return True
 
-    def _accept(self, block: bytes) -> None:
+    def _accept(self, block: bytes | memoryview) -> None:
+        """Write (or hold) a block of whole lines; the writer copies what it keeps."""
         if not block:
             return
         now = self._clock()
         if self._format is not None:
-            block = self._format(block, now)
+            block = self._format(bytes(block), now)
         if self._retry_at is not None:
             self._writer.hold(block)
             return

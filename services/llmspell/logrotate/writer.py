@@ -10,6 +10,8 @@ from .layout import Layout
 
 FILE_MODE = 0o640
 
+Bytes = bytes | bytearray | memoryview
+
 
 class LogWriter:
     """Writes whole lines to ``NAME.log``, rotating it on size, age or request.
@@ -49,7 +51,7 @@ class LogWriter:
         if self.size and rotated:
             self.opened_at = min(now, self._last_us / 1e6)
 
-    def write(self, data: bytes, now: float) -> None:
+    def write(self, data: Bytes, now: float) -> None:
         """Write whole lines (``data`` ends with a newline) after anything held.
 
         On ``OSError`` the unwritten rest is held and the error raised.
@@ -63,7 +65,7 @@ class LogWriter:
             self._held += memoryview(data)[done:]
             raise error
 
-    def hold(self, data: bytes) -> None:
+    def hold(self, data: Bytes) -> None:
         """Keep whole lines for a later :meth:`flush` (while writes are refused)."""
         self._held += data
 
@@ -131,7 +133,7 @@ class LogWriter:
             return False
         return self._force or bool(self.max_age and now - self.opened_at >= self.max_age)
 
-    def _emit(self, buf: bytes | bytearray, now: float) -> tuple[int, OSError | None]:
+    def _emit(self, buf: Bytes, now: float) -> tuple[int, OSError | None]:
         """Write ``buf`` across files as the limits say; return (bytes written, error)."""
         pos = 0
         try:
@@ -156,19 +158,32 @@ class LogWriter:
         except OSError as exc:
             return pos, exc
 
-    def _cut(self, buf: bytes | bytearray, pos: int) -> int:
+    def _cut(self, buf: Bytes, pos: int) -> int:
         """How many bytes of ``buf[pos:]`` go into the current file now (0 = rotate first)."""
         remaining = len(buf) - pos
         if self._line_open:
-            newline = buf.find(b"\n", pos)
+            newline = _find_newline(buf, pos, len(buf))
             return newline + 1 - pos if newline >= 0 else remaining
         if not self.max_size:
             return remaining
         room = self.max_size - self.size
         if remaining <= room:
             return remaining
-        newline = buf.rfind(b"\n", pos, pos + room) if room > 0 else -1
+        newline = _find_newline(buf, pos, pos + room, last=True) if room > 0 else -1
         if newline < 0 and self.size == 0:
-            newline = buf.find(b"\n", pos)
+            newline = _find_newline(buf, pos, len(buf))
             return newline + 1 - pos if newline >= 0 else remaining
         return newline + 1 - pos if newline >= 0 else 0
+
+
+def _find_newline(buf: Bytes, start: int, stop: int, last: bool = False) -> int:
+    """Index of the first (or last) newline in ``buf[start:stop]``, or -1.
+
+    A memoryview (the reader's buffer) has no ``find``: only the searched
+    stretch is copied, which happens near rotations, not per block.
+    """
+    if isinstance(buf, memoryview):
+        piece = bytes(buf[start:stop])
+        found = piece.rfind(b"\n") if last else piece.find(b"\n")
+        return start + found if found >= 0 else -1
+    return buf.rfind(b"\n", start, stop) if last else buf.find(b"\n", start, stop)
