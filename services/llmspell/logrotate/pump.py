@@ -1,11 +1,12 @@
 """The main loop: standard input -> whole lines (:class:`LineReader`) -> :class:`LogWriter`.
 
-Reads 1 MiB at a time into one reused buffer; writes after every read.
-When the file system refuses a write, the data stays held and the write is retried with backoff (said once
-on stderr, then every minute); input keeps being read until ``buffer_size``
-bytes are held, then it is paused, so a writer upstream blocks instead of
-losing lines. No timer is needed for correctness: rotations happen when data
-arrives, or when ``poll`` times out on an idle file that is due.
+Reads 1 MiB at a time into one reused buffer; writes after every read. When
+the file system refuses a write, the data stays held and the write is retried
+with backoff (said once on stderr, then every minute); input keeps being read
+until ``buffer_size`` bytes are held, then it is paused, so a writer upstream
+blocks instead of losing lines. No timer is needed for correctness: rotations
+happen when data arrives, or when ``poll`` times out on an idle file that is
+due.
 """
 
 from __future__ import annotations
