@@ -14,14 +14,14 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 import zmq
 
-from ..wire.relay import recv_frames, send_frames
 from ..wire import link
 from ..wire.errors import WireError
 from ..wire.message import decode_json, encode_json, new_header
+from ..wire.relay import recv_frames, send_frames
 from .engine import ExecutionEngine
 from .handlers import KernelHandlers
 from .introspection import complete, history, inspect, is_complete
@@ -77,6 +77,19 @@ class Request:
 _STATUS = {state: encode_json({"execution_state": state}) for state in ("busy", "idle")}
 
 
+# Requests whose busy status may wait for the next message, because one follows at
+# once (the reply of a quick request, or execute_input): see LinkSide.send.
+_QUICK = frozenset({"kernel_info_request", "complete_request", "inspect_request",
+                    "is_complete_request", "history_request", "comm_info_request"})
+
+
+def busy_may_wait(request: Request) -> bool:
+    """Whether the busy status of ``request`` may leave together with what follows it."""
+    if request.msg_type == "execute_request":
+        return not request.content.get("silent", False)  # execute_input follows at once
+    return request.msg_type in _QUICK
+
+
 class LinkSide:
     """One DEALER on the link, and message building for it (one thread only)."""
 
@@ -86,20 +99,31 @@ class LinkSide:
         self.sock.setsockopt(zmq.LINGER, 1000)
         self.sock.connect(endpoint)
         self.session = session
+        self._batch: list[bytes] = []
 
     def send(self, channel: bytes, ids: list[bytes], msg_type: str, content: dict | bytes,
-             parent: bytes, metadata: dict | None = None) -> None:
+             parent: bytes, metadata: dict | None = None, *, now: bool = True) -> None:
+        """Send one message. With ``now=False`` it waits for the next message sent now
+        and leaves with it in one multipart (one send, one wake-up of the relay)."""
         parts = [encode_json(new_header(msg_type, self.session)), parent,
                  encode_json(metadata) if metadata else b"{}",
                  content if type(content) is bytes else encode_json(content)]
-        send_frames(self.sock, link.encode(channel, ids, parts))
+        frames = link.encode(channel, ids, parts)
+        if self._batch or not now:
+            self._batch += frames
+            if not now:
+                return
+            frames, self._batch = self._batch, []
+        send_frames(self.sock, frames)
 
-    def publish(self, msg_type: str, content: dict | bytes, parent: bytes) -> None:
-        self.send(b"iopub", [b"kernel." + msg_type.encode()], msg_type, content, parent)
+    def publish(self, msg_type: str, content: dict | bytes, parent: bytes, *,
+                now: bool = True) -> None:
+        self.send(b"iopub", [b"kernel." + msg_type.encode()], msg_type, content, parent,
+                  now=now)
 
-    def status(self, state: str, parent: bytes) -> None:
+    def status(self, state: str, parent: bytes, *, now: bool = True) -> None:
         self.publish("status", _STATUS.get(state) or encode_json({"execution_state": state}),
-                     parent)
+                     parent, now=now)
 
 
 class RequestOutputs:
@@ -190,31 +214,34 @@ class KernelServer:
         poller.register(side.sock, zmq.POLLIN)
         try:
             while not self.stopped.is_set():
-                request = self._backlog.popleft() if self._backlog else self._receive(side, poller)
-                if request is None or request.channel == b"stdin":
-                    continue  # a late input_reply: nobody is waiting for it
-                self._serve(side, request)
+                if not self._backlog:
+                    self._backlog.extend(self._receive(side, poller))
+                    continue
+                request = self._backlog.popleft()
+                if request.channel != b"stdin":  # else a late input_reply: nobody waits
+                    self._serve(side, request)
         finally:
             side.sock.close()
 
-    def _receive(self, side: LinkSide, poller: zmq.Poller, timeout: int = 200) -> Request | None:
+    def _receive(self, side: LinkSide, poller: zmq.Poller, timeout: int = 200) -> list[Request]:
+        """The requests of the next link multipart (none after ``timeout`` ms or a ping)."""
         if not poller.poll(timeout):
-            return None
+            return []
         frames = recv_frames(side.sock)
         if frames[0] == link.KIND_PING:
             side.sock.send(link.KIND_PONG)
-            return None
+            return []
         if frames[0] != link.KIND_MESSAGE:
-            return None
+            return []
         try:
-            return Request(*link.decode(frames)[:3])
+            return [Request(*message[:3]) for message in link.decode(frames)]
         except WireError as exc:
             _warnings.warn(f"link {exc.reason}", "dropped a malformed request: %s", exc)
-            return None
+            return []
 
     def _serve(self, side: LinkSide, request: Request) -> None:
         parent = request.parts[0]
-        side.status("busy", parent)
+        side.status("busy", parent, now=not busy_may_wait(request))
         try:
             outputs = RequestOutputs(side, request, lambda: self._await_input(side))
             self._input_cancelled.clear()
@@ -227,7 +254,7 @@ class KernelServer:
                     return
             reply_type, content = answer
             side.send(request.channel, request.ids, reply_type, content, parent,
-                      {"status": content.get("status", "ok")})
+                      {"status": content.get("status", "ok")}, now=False)  # idle follows
             if (reply_type == "execute_reply" and content.get("status") == "error"
                     and request.content.get("stop_on_error", True)):
                 self._abort_queued(side)
@@ -239,12 +266,15 @@ class KernelServer:
         poller = zmq.Poller()
         poller.register(side.sock, zmq.POLLIN)
         while not (self.stopped.is_set() or self._input_cancelled.is_set()):
-            request = self._receive(side, poller, INPUT_POLL_MS)
-            if request is None:
-                continue
-            if request.channel == b"stdin" and request.msg_type == "input_reply":
-                return str(request.content.get("value", ""))
-            self._backlog.append(request)
+            answer = None
+            for request in self._receive(side, poller, INPUT_POLL_MS):
+                if (answer is None and request.channel == b"stdin"
+                        and request.msg_type == "input_reply"):
+                    answer = str(request.content.get("value", ""))
+                else:
+                    self._backlog.append(request)
+            if answer is not None:
+                return answer
         return None
 
     def _abort_queued(self, side: LinkSide) -> None:
@@ -253,16 +283,16 @@ class KernelServer:
         poller.register(side.sock, zmq.POLLIN)
         queued = list(self._backlog)
         self._backlog.clear()
-        while (request := self._receive(side, poller, 0)) is not None:
-            queued.append(request)
+        while arrived := self._receive(side, poller, 0):
+            queued += arrived
         for request in queued:
             if request.msg_type != "execute_request":
                 self._backlog.append(request)
                 continue
-            side.status("busy", request.parts[0])
+            side.status("busy", request.parts[0], now=False)
             side.send(request.channel, request.ids, "execute_reply",
                       {"status": "aborted", "execution_count": self.engine.execution_count},
-                      request.parts[0], {"status": "aborted"})
+                      request.parts[0], {"status": "aborted"}, now=False)
             side.status("idle", request.parts[0])
 
     # control side -------------------------------------------------------------
@@ -282,18 +312,19 @@ class KernelServer:
                     side.sock.send(link.KIND_PONG)
                 elif frames[0] == link.KIND_MESSAGE:
                     try:
-                        request = Request(*link.decode(frames)[:3])
+                        requests = [Request(*message[:3]) for message in link.decode(frames)]
                     except WireError as exc:
                         _warnings.warn(f"link {exc.reason}", "dropped a malformed control "
                                        "request: %s", exc)
                         continue
-                    self._serve_control(side, request)
+                    for request in requests:
+                        self._serve_control(side, request)
         finally:
             side.sock.close()
 
     def _serve_control(self, side: LinkSide, request: Request) -> None:
         parent = request.parts[0]
-        side.status("busy", parent)
+        side.status("busy", parent, now=False)  # the reply and idle follow at once
         msg_type = request.msg_type
         if msg_type == "interrupt_request":
             self.interrupt()
@@ -308,7 +339,7 @@ class KernelServer:
                            "answered with an error", msg_type)
             reply = unknown_reply(msg_type) or ("error", None)
         if reply[1] is not None:
-            side.send(request.channel, request.ids, reply[0], reply[1], parent)
+            side.send(request.channel, request.ids, reply[0], reply[1], parent, now=False)
         side.status("idle", parent)
         if msg_type == "shutdown_request":
             side.publish("shutdown_reply", reply[1], parent)

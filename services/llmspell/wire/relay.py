@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 import zmq
 from zmq.backend import Socket as _CSocket
@@ -210,23 +210,29 @@ class Relay:
         kind = frames[1] if len(frames) > 1 else b""
         if kind == link.KIND_MESSAGE:
             try:
-                channel, ids, parts, buffers = link.decode(frames[1:])
+                messages = link.decode(frames[1:])
             except WireError as exc:
                 self.warnings.warn("bad link frame", str(exc))
                 return
-            if self.probe_id is not None and (
-                    ids == [self.probe_id] or channel == b"iopub" and self.probe_id in parts[1]):
-                if channel == b"control":
-                    self.on_probe(parts)
-                return
-            target = self._targets.get(channel)
-            if target is not None:
-                send_frames(target, pack(ids, parts, buffers, self.signer))
+            for channel, ids, parts, buffers in messages:
+                self._to_client(channel, ids, parts, buffers)
         elif kind == link.KIND_HELLO:
             if self._any_pending:
                 self._flush_pending()
             if self.on_hello is not None:
                 self.on_hello(decode_json(frames[2], "hello"))
+
+    def _to_client(self, channel: bytes, ids: list[bytes], parts: list[bytes],
+                   buffers: list[bytes]) -> None:
+        """Sign and send one kernel message (or hand a probe's reply to ``on_probe``)."""
+        if self.probe_id is not None and (
+                ids == [self.probe_id] or channel == b"iopub" and self.probe_id in parts[1]):
+            if channel == b"control":
+                self.on_probe(parts)
+            return
+        target = self._targets.get(channel)
+        if target is not None:
+            send_frames(target, pack(ids, parts, buffers, self.signer))
 
     def probe_kernel(self, header: bytes) -> None:
         """Send the gateway's own request (encoded ``header``, empty content) to the
