@@ -28,6 +28,7 @@ from .introspection import complete, history, inspect, is_complete
 
 log = logging.getLogger("llmspell.kernel")
 INPUT_POLL_MS = 50
+RECONNECT_FIRST_MS, RECONNECT_MAX_MS = 5, 1000
 WARN_INTERVAL = 60.0
 
 
@@ -97,6 +98,10 @@ class LinkSide:
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.ROUTING_ID, side)
         self.sock.setsockopt(zmq.LINGER, 1000)
+        # The gateway starts its kernel before it binds the link: retry the connection
+        # soon (libzmq's default is every 100 ms), backing off while nobody listens.
+        self.sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_FIRST_MS)
+        self.sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_MAX_MS)
         self.sock.connect(endpoint)
         self.session = session
         self._batch: list[bytes] = []
