@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import use_compiled_bytecode
 from llmspell.kernel import instances
 
 QUICK = "--quick" in sys.argv
@@ -144,6 +145,7 @@ def measure(env: dict, run_dir: Path) -> None:
 
 
 def main() -> None:
+    use_compiled_bytecode()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: the daemons become our children
     with tempfile.TemporaryDirectory(prefix="llmspell-daemon-bench-") as tmp:

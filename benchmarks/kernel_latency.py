@@ -50,6 +50,7 @@ def setup_root() -> Path:
     return ROOT
 
 import zmq
+from installed import use_compiled_bytecode
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
@@ -418,6 +419,7 @@ def main() -> int:
     executes = args.executes or (1000 if args.quick else 10000)
     starts, repeats, pings = (3, 3, 200) if args.quick else (7, 7, 1000)
     setup_root()
+    use_compiled_bytecode()
     try:
         kernels, skipped = kernels_to_run(args.kernels.split(","))
         print(f"{executes} trivial executes per kernel, start/interrupt/1 MB: median of "

@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from installed import use_compiled_bytecode
+
 CHUNK = 1 << 20
 
 
@@ -121,14 +123,14 @@ def main() -> None:
                         help="where the files go (same file system for cat and the rotator)")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="logrotate-bench-", dir=args.dir)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = os.path.join(workdir, "pycache")
+    use_compiled_bytecode()
+    env = dict(os.environ)
     try:
         data = payload(args.lines, args.line_size)
         mb = len(data) / 1e6
         print(f"payload: {args.lines} lines, {mb:.0f} MB, {args.runs} interleaved runs each (median), "
               f"files in {args.dir}")
-        run_rotator(b"warm-up\n", workdir, env, [])  # compiles the bytecode cache
+        run_rotator(b"warm-up\n", workdir, env, [])
         startups = [push([sys.executable, "-m", "llmspell.logrotate",
                           f"--dir={workdir}/start", "--no-compress"], b"", env)[1]
                     for _ in range(5)]
