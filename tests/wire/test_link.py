@@ -19,39 +19,50 @@ from llmspell.wire.relay import recv_frames
 PARTS = [b'{"msg_id":"a"}', b"{}", b"{}", b'{"x":1}']
 
 
-def test_one_message_round_trips():
-    frames = link.encode(b"shell", [b"client-1"], PARTS, [b"\x00buf"])
+def test_one_message_round_trips_in_one_frame():
+    frames = link.pack(link.encode(b"shell", [b"client-1"], PARTS, [b"\x00buf"]))
+    assert len(frames) == 2 and frames[0] == link.KIND_MESSAGE
     assert link.decode(frames) == [(b"shell", [b"client-1"], PARTS, [b"\x00buf"])]
 
 
 def test_several_messages_in_one_multipart_keep_their_order_and_buffers():
     first = link.encode(b"iopub", [b"kernel.status"], PARTS)
-    second = link.encode(b"shell", [b"a", b"b"], PARTS, [b"m", b"m"])  # buffers that look like kinds
-    third = link.encode(b"iopub", [], PARTS, [b"last"])
-    assert link.decode(first + second + third) == [
+    second = link.encode(b"shell", [b"a", b"b"], PARTS, [b"m", b"m"])  # buffers like kinds
+    third = link.encode(b"iopub", [], PARTS, [b"last", b""])
+    assert link.decode(link.pack(first + second + third)) == [
         (b"iopub", [b"kernel.status"], PARTS, []),
         (b"shell", [b"a", b"b"], PARTS, [b"m", b"m"]),
-        (b"iopub", [], PARTS, [b"last"]),
+        (b"iopub", [], PARTS, [b"last", b""]),
     ]
 
 
-def test_large_counts_are_written_and_read():
+def test_large_counts_and_sizes_are_written_and_read():
     ids = [b"id%d" % i for i in range(20)]
-    buffers = [b"b"] * 300
-    assert link.decode(link.encode(b"shell", ids, PARTS, buffers)) == [
+    buffers = [b"b"] * 300 + [bytes(range(256)) * 4096]
+    assert link.decode(link.pack(link.encode(b"shell", ids, PARTS, buffers))) == [
         (b"shell", ids, PARTS, buffers)]
+
+
+def _packed(*items: bytes) -> bytes:
+    return link.pack(list(items))[1]
 
 
 @pytest.mark.parametrize("frames", [
     [],
-    [link.KIND_MESSAGE, b"shell"],
-    [link.KIND_MESSAGE, b"shell", b"0:0", *PARTS[:3]],          # a part missing
-    [link.KIND_MESSAGE, b"shell", b"0:2", *PARTS, b"one"],       # a buffer missing
-    [link.KIND_MESSAGE, b"shell", b"x:0", *PARTS],
-    [link.KIND_MESSAGE, b"shell", b"-1:0", *PARTS],
-    [link.KIND_MESSAGE, b"shell", b"0", *PARTS],
-    [link.KIND_MESSAGE, b"shell", b"0:0", *PARTS, b"trailing"],  # not a next message
-    [b"hello", b"shell", b"0:0", *PARTS],
+    [link.KIND_MESSAGE],
+    [b"hello", _packed(b"shell", b"0:0", *PARTS)],
+    [link.KIND_MESSAGE, _packed(b"shell", b"0:0", *PARTS), b"extra"],
+    [link.KIND_MESSAGE, b""],                                       # no header
+    [link.KIND_MESSAGE, b"\x00\x00\x00\x09abc"],                 # lengths cut short
+    [link.KIND_MESSAGE, _packed(b"shell", b"0:0", *PARTS) + b"x"],  # bytes left over
+    [link.KIND_MESSAGE, _packed(b"shell", b"0:0", *PARTS)[:-1]],    # bytes missing
+    [link.KIND_MESSAGE, _packed()],                                 # no message
+    [link.KIND_MESSAGE, _packed(b"shell")],
+    [link.KIND_MESSAGE, _packed(b"shell", b"0:0", *PARTS[:3])],     # a part missing
+    [link.KIND_MESSAGE, _packed(b"shell", b"0:2", *PARTS, b"one")],  # a buffer missing
+    [link.KIND_MESSAGE, _packed(b"shell", b"x:0", *PARTS)],
+    [link.KIND_MESSAGE, _packed(b"shell", b"-1:0", *PARTS)],
+    [link.KIND_MESSAGE, _packed(b"shell", b"0", *PARTS)],
 ])
 def test_malformed_frames_are_refused(frames):
     with pytest.raises(WireError) as caught:
@@ -79,8 +90,8 @@ def served(llmspell_home):
 def request(router: zmq.Socket, side: bytes, msg_type: str, content: dict) -> bytes:
     header = encode_json(new_header(msg_type, "test-client"))
     channel = b"shell" if side == link.SHELL_SIDE else b"control"
-    router.send_multipart([side, *link.encode(channel, [b"client"], [header, b"{}", b"{}",
-                                                                     encode_json(content)])])
+    router.send_multipart([side, *link.pack(link.encode(
+        channel, [b"client"], [header, b"{}", b"{}", encode_json(content)]))])
     return header
 
 

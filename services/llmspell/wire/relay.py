@@ -41,7 +41,7 @@ MAX_PENDING = 10000
 # socket methods take a third of the time. Plain sockets only (zmq.green's subclass
 # must keep its own cooperative send/recv).
 _csend, _crecv, _cget = _CSocket.send, _CSocket.recv, _CSocket.get
-_SNDMORE, _RCVMORE, NOBLOCK = int(zmq.SNDMORE), int(zmq.RCVMORE), int(zmq.NOBLOCK)
+_SNDMORE, NOBLOCK = int(zmq.SNDMORE), int(zmq.NOBLOCK)
 _EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)
 DRAIN = 32  # messages read from one socket per wake-up before polling the others again
 
@@ -63,12 +63,15 @@ def send_frames(sock: zmq.Socket, frames: list, flags: int = 0) -> None:
 
 
 def recv_frames(sock: zmq.Socket) -> list[bytes]:
-    """``sock.recv_multipart()``, faster."""
+    """``sock.recv_multipart()``, faster: a received Frame says whether more follow,
+    where ``get(RCVMORE)`` would cost an enum conversion per frame in pyzmq."""
     if type(sock) is not zmq.Socket:
         return sock.recv_multipart()
-    frames = [_crecv(sock)]
-    while _cget(sock, _RCVMORE):
-        frames.append(_crecv(sock))
+    frame = _crecv(sock, 0, False)
+    frames = [frame.bytes]
+    while frame.more:
+        frame = _crecv(sock, 0, False)
+        frames.append(frame.bytes)
     return frames
 
 
@@ -197,7 +200,7 @@ class Relay:
         except WireError as exc:
             self.warnings.warn(exc.reason, f"{channel.decode()}: {exc.detail}")
             return
-        frames = [side, *link.encode(channel, msg.identities, msg.raw, msg.buffers)]
+        frames = [side, *link.pack(link.encode(channel, msg.identities, msg.raw, msg.buffers))]
         if self._held is not None and channel == b"shell":
             if not self._held:
                 self._held_since = time.monotonic()
@@ -237,8 +240,8 @@ class Relay:
     def probe_kernel(self, header: bytes) -> None:
         """Send the gateway's own request (encoded ``header``, empty content) to the
         kernel's control side with routing id ``probe_id``."""
-        self._to_kernel([link.CONTROL_SIDE, *link.encode(b"control", [self.probe_id],
-                                                         [header, b"{}", b"{}", b"{}"])])
+        self._to_kernel([link.CONTROL_SIDE, *link.pack(link.encode(
+            b"control", [self.probe_id], [header, b"{}", b"{}", b"{}"]))])
 
     def publish_status(self, state: str) -> None:
         """Publish a kernel status of the gateway's own (starting, restarting, dead)."""
