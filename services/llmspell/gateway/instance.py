@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import socket
+import time
 from pathlib import Path
 
 import zmq
@@ -27,6 +28,7 @@ from .health import Health
 from .supervisor import KernelProcess
 
 log = logging.getLogger("llmspell.gateway")
+HOUSEKEEPING_MS = 100  # kernel supervision and health, at most this often
 
 
 def stable_key(state_dir: Path, port: int) -> str:
@@ -87,11 +89,15 @@ class Gateway:
     def run(self, bridge: SignalBridge) -> int:
         """Serve until TERM or until the kernel child exits after a client's shutdown."""
         self.relay.watch(bridge.fileno())
+        due = 0.0
         while not self.stopping:
-            if self.relay.poll_once(100):
+            if self.relay.poll_once(HOUSEKEEPING_MS):
                 self._signals(bridge.drain())
-            self._supervise()
-            self.health.tick()
+            now = time.monotonic()
+            if now >= due:  # not after every message: a busy relay wakes up often
+                self._supervise()
+                self.health.tick()
+                due = now + HOUSEKEEPING_MS / 1000
         return 0
 
     def _signals(self, signums: list[int]) -> None:
