@@ -138,8 +138,6 @@ def test_port_taken_by_another_program_fails_cleanly(spawn, homes, run_failing):
     assert gw.connection_file.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a runtime path too long for the ipc "
-                   "link makes the gateway die with a ZMQError traceback")
 def test_runtime_path_too_long_for_link_is_a_one_line_error(spawn, homes):
     home = homes() / ("h" * 90)  # run/gateway-P/kernel.link exceeds 107 bytes
     home.mkdir()

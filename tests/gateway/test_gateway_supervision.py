@@ -11,7 +11,6 @@ import queue
 import signal
 import time
 
-import pytest
 from gateway_kit import control_reply, kernel_info, pid_alive, result_text, run_cell, wait_until
 
 
@@ -68,9 +67,6 @@ def test_restart_request_restarts_kernel_behind_same_ports(gateway, client):
     assert json.loads(gateway.connection_file.read_text()) == info
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a request sent right after the "
-                   "shutdown_reply (restart: true) is lost: it goes to the old kernel "
-                   "server's link sockets, which drop it when they close")
 def test_execute_right_after_restart_reply_is_answered(gateway, client):
     control_reply(client, client.shutdown(restart=True))
     reply, iopub = run_cell(client, "1 + 1", timeout=3)

@@ -182,6 +182,15 @@ def test_restart_request_restarts_standalone_kernel_in_place(kernel, client):
     assert json.loads(kernel.connection_file.read_text()) == kernel.info
 
 
+def test_request_sent_right_after_the_restart_reply_is_served_by_the_new_kernel(client):
+    run_cell(client, "gone = 1")
+    client.shutdown(restart=True)
+    assert client.get_control_msg(timeout=10)["content"]["restart"] is True
+    reply, messages = run_cell(client, "gone == nil", timeout=5)  # no wait_for_ready
+    assert _result(messages) == "true"
+    assert reply["content"]["execution_count"] == 1
+
+
 def test_kernel_manager_lifecycle(tmp_path):
     km = KernelManager(kernel_name=KERNEL_NAME)
     assert km.kernel_spec.interrupt_mode == "message"

@@ -55,6 +55,11 @@ def run_gateway(args: dict) -> int:
     setup_logging("llmspell-gateway", level, {"KERNEL_PORT": port, "KERNEL_ID": port})
     bridge = SignalBridge(ignored=())
     runtime = ensure_private_dir(cfg.path("runtime_dir") / f"gateway-{port}")
+    try:
+        endpoint = link.endpoint(str(runtime), "kernel")
+    except ValueError as exc:
+        raise GatewayError(f"{exc}: choose a shorter paths.runtime_dir (or LLMSPELL_HOME)",
+                           2) from None
     # One gateway per port: checked before the kernel starts, since a second kernel
     # would connect to the running instance's link and take its place there.
     pidfile = PidFile(runtime / "gateway.pid")
@@ -62,7 +67,6 @@ def run_gateway(args: dict) -> int:
         pidfile.acquire()
     except AlreadyRunning as exc:
         raise GatewayError(f"port {port}: llmspell-gateway {exc}") from None
-    endpoint = link.endpoint(str(runtime), "kernel")
     kernel = (None if args["--external-kernel"]
               else KernelProcess(endpoint, str(port), args.get("--config")))
     if kernel:

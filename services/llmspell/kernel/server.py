@@ -159,12 +159,33 @@ class RequestOutputs:
 
 
 class KernelServer:
-    """Serves one ExecutionEngine over a link endpoint until shut down."""
+    """Serves one ExecutionEngine over a link endpoint until shut down.
 
-    def __init__(self, engine: ExecutionEngine, endpoint: str, ctx: zmq.Context | None = None):
-        self.engine = engine
-        self.handlers = KernelHandlers(engine)
-        self.handlers.table.update({
+    With ``new_engine`` a ``shutdown_request`` with ``restart: true`` restarts in
+    place: the running code is interrupted, State saved, and the shell thread
+    continues with a fresh engine on the same link sockets, so requests sent right
+    after the reply are served, by the new engine. Without it (a Jupyter kernel
+    manager restarts the process itself) the server stops.
+    """
+
+    def __init__(self, engine: ExecutionEngine, endpoint: str, ctx: zmq.Context | None = None,
+                 new_engine: Callable[[], ExecutionEngine] | None = None):
+        self._use(engine)
+        self._new_engine = new_engine
+        self._restart = threading.Event()
+        self.endpoint = endpoint
+        self.ctx = ctx or zmq.Context.instance()
+        self.session = os.urandom(16).hex()
+        self.stopped = threading.Event()
+        self._input_cancelled = threading.Event()
+        self._threads = [threading.Thread(target=self._shell_loop, name="kernel-shell", daemon=True),
+                         threading.Thread(target=self._control_loop, name="kernel-control",
+                                          daemon=True)]
+
+    def _use(self, engine: ExecutionEngine) -> None:
+        """Serve ``engine`` from now on (at start, and after a restart in place)."""
+        handlers = KernelHandlers(engine)
+        handlers.table.update({
             "complete_request": lambda c, o: ("complete_reply", complete(
                 engine, c.get("code", ""), int(c.get("cursor_pos", len(c.get("code", "")))))),
             "inspect_request": lambda c, o: ("inspect_reply", inspect(
@@ -174,15 +195,19 @@ class KernelServer:
             "history_request": lambda c, o: ("history_reply", history(engine, c)),
             "comm_info_request": lambda c, o: ("comm_info_reply", {"status": "ok", "comms": {}}),
         })
-        self.endpoint = endpoint
-        self.ctx = ctx or zmq.Context.instance()
-        self.session = os.urandom(16).hex()
-        self.stopped = threading.Event()
-        self.restart_requested = False
-        self._input_cancelled = threading.Event()
-        self._threads = [threading.Thread(target=self._shell_loop, name="kernel-shell", daemon=True),
-                         threading.Thread(target=self._control_loop, name="kernel-control",
-                                          daemon=True)]
+        self.engine, self.handlers = engine, handlers
+
+    def _restart_in_place(self) -> None:
+        """On the shell thread, between requests: save State, then a fresh engine."""
+        self._restart.clear()
+        try:
+            self.engine.save_state()
+        except OSError as exc:
+            log.error("state save before the restart failed: %s", exc)
+        engine = self._new_engine()
+        engine.execution_count = 0
+        self._use(engine)
+        log.info("kernel restarted in place (shutdown_request with restart)")
 
     def start(self) -> None:
         for thread in self._threads:
@@ -229,6 +254,8 @@ class KernelServer:
         self._backlog: deque[Request] = deque()
         try:
             while not self.stopped.is_set():
+                if self._restart.is_set():  # before anything received after the reply
+                    self._restart_in_place()
                 if not self._backlog:
                     self._backlog.extend(self._receive(side))
                     continue
@@ -341,6 +368,10 @@ class KernelServer:
         elif msg_type == "shutdown_request":
             restart = bool(request.content.get("restart", False))
             reply = ("shutdown_reply", {"status": "ok", "restart": restart})
+            in_place = restart and self._new_engine is not None
+            if in_place:
+                self._restart.set()  # before the reply: what the client sends next sees it
+                self.interrupt()
         elif msg_type == "kernel_info_request":
             reply = self.handlers.kernel_info(request.content, None)
         else:
@@ -352,8 +383,8 @@ class KernelServer:
         side.status("idle", parent)
         if msg_type == "shutdown_request":
             side.publish("shutdown_reply", reply[1], parent)
-            self.restart_requested = reply[1]["restart"]
-            self.stop()
+            if not in_place:
+                self.stop()
 
     def _hello(self, side: LinkSide) -> None:
         side.sock.send_multipart([link.KIND_HELLO, encode_json({"pid": os.getpid(),

@@ -92,25 +92,21 @@ def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str,
     _link_logging(instance_id)
     bridge = SignalBridge(ignored=())
     ctx = zmq.Context()
-    engine = _engine(cfg, instance_id)
+    server = KernelServer(_engine(cfg, instance_id), endpoint, ctx,
+                          new_engine=lambda: _engine(cfg, instance_id))
     lifecycle("started", "kernel %s serving link %s (pid %d)", instance_id, endpoint, os.getpid())
     try:
-        while True:
-            server = KernelServer(engine, endpoint, ctx)
-            server.start()
-            while not server.stopped.is_set():
-                signums = bridge.wait(0.5)
-                if signal.SIGUSR1 in signums:
-                    lifecycle("reload", "kernel %s reloading the configuration", instance_id)
-                    reload(engine.config, config_file, engine)
-                _on_signals(server, signums)
-            server.join(5)
-            engine.save_state()
-            if not server.restart_requested:
-                lifecycle("shutdown", "kernel %s stopped, state saved", instance_id)
-                return 0
-            engine = _engine(cfg, instance_id)
-            engine.execution_count = 0
+        server.start()
+        while not server.stopped.is_set():
+            signums = bridge.wait(0.5)
+            if signal.SIGUSR1 in signums:
+                lifecycle("reload", "kernel %s reloading the configuration", instance_id)
+                reload(server.engine.config, config_file, server.engine)
+            _on_signals(server, signums)
+        server.join(5)
+        server.engine.save_state()
+        lifecycle("shutdown", "kernel %s stopped, state saved", instance_id)
+        return 0
     except Exception as exc:
         lifecycle("crash", "kernel %s failed: %s", instance_id, exc, exc_info=True)
         raise
@@ -165,23 +161,17 @@ def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
     managed = not owns_file
     if managed:
         engine.execution_count = 0
+    server = KernelServer(engine, endpoint, ctx,
+                          new_engine=None if managed else lambda: _engine(cfg, instance_id))
     log.info("kernel ready: shell port %d, connection file %s", channels.info.shell_port, conn_file)
     try:
-        while True:
-            server = KernelServer(engine, endpoint, ctx)
-            server.start()
-            if daemon:
-                daemon.serving(relay, server)
-            _relay_until_stopped(relay, server, bridge, _jupyter_parent() if managed else None,
-                                 daemon.on_signals if daemon else _on_signals)
-            if managed or not server.restart_requested:
-                break
-            server.join(5)
-            engine.save_state()
-            engine = _engine(cfg, instance_id)
-            engine.execution_count = 0
+        server.start()
+        if daemon:
+            daemon.serving(relay, server)
+        _relay_until_stopped(relay, server, bridge, _jupyter_parent() if managed else None,
+                             daemon.on_signals if daemon else _on_signals)
     finally:
-        engine.save_state()
+        server.engine.save_state()
         channels.close()
         link_sock.close(0)
         if owns_file:

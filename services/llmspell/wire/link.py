@@ -123,6 +123,14 @@ def _parse_counts(frame: bytes) -> tuple[int, int]:
     return n_ids, n_buffers
 
 
+MAX_IPC_PATH = 107  # a Unix socket path: sun_path holds 108 bytes with the NUL
+
+
 def endpoint(runtime_dir: str, name: str) -> str:
-    """The ipc endpoint of one instance's link inside its private runtime directory."""
-    return f"ipc://{runtime_dir}/{name}.link"
+    """The ipc endpoint of one instance's link inside its private runtime directory;
+    ValueError if the path is too long for a Unix socket."""
+    path = f"{runtime_dir}/{name}.link"
+    if len(path.encode()) > MAX_IPC_PATH:
+        raise ValueError(f"the link socket path {path} is too long for a Unix socket "
+                         f"({len(path.encode())} bytes, at most {MAX_IPC_PATH})")
+    return f"ipc://{path}"
