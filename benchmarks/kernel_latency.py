@@ -219,8 +219,10 @@ class Driver:
         self.ctx.destroy(0)
 
     def request(self, msg_type: str, content: dict, until_idle: bool = True,
-                timeout: float = TIMEOUT, on_iopub=None) -> tuple[float, float, dict]:
-        """Send on shell; (seconds to the reply, seconds to idle, the reply)."""
+                timeout: float = TIMEOUT, on_iopub=None,
+                idle_grace: float | None = None) -> tuple[float, float, dict]:
+        """Send on shell; (seconds to the reply, seconds to idle, the reply). With
+        ``idle_grace``, wait at most that long for idle once the reply is there."""
         msg = self.session.msg(msg_type, content)
         msg_id = msg["header"]["msg_id"]
         start = time.perf_counter()
@@ -239,6 +241,8 @@ class Driver:
                     continue
                 if sock is self.shell:
                     t_reply, reply = now - start, got
+                    if idle_grace is not None:
+                        deadline = min(deadline, now + idle_grace)
                 elif got["msg_type"] == "status":
                     if got["content"]["execution_state"] == "idle":
                         t_idle = now - start
@@ -253,18 +257,19 @@ class Driver:
 
     def wait_ready(self, timeout: float = TIMEOUT) -> None:
         """kernel_info answered and its idle status seen on iopub. The first request
-        waits (a DEALER queues it until the kernel binds); when its reply came but the
-        status was published before our SUB was connected, ask again every 50 ms."""
+        waits (a DEALER queues it until the kernel binds); when its reply or status
+        did not come (the status was published before our SUB was connected), ask
+        again (after 50 ms without idle, 1 s without a reply) until ``timeout``."""
         deadline = time.perf_counter() + timeout
         wait = timeout
         while True:
             try:
-                self.request("kernel_info_request", {}, timeout=wait)
+                self.request("kernel_info_request", {}, timeout=wait, idle_grace=0.05)
                 return
-            except TimeoutError as exc:
-                if "no reply" in str(exc) or time.perf_counter() > deadline:
+            except TimeoutError:
+                if time.perf_counter() > deadline:
                     raise
-                wait = 0.05
+                wait = min(1.0, max(0.01, deadline - time.perf_counter()))
 
     def control_request(self, msg_type: str) -> None:
         self.session.send(self.control, self.session.msg(msg_type, {}))
