@@ -10,7 +10,8 @@ import stat
 import time
 
 import zmq
-from gateway_kit import drain_iopub, kernel_info, result_text, run_cell
+from gateway_kit import drain_iopub, kernel_info, result_text
+from jupyter_kit import run_cell
 
 
 def test_connection_file_is_private_and_names_ports_p_to_p4(gateway, client):

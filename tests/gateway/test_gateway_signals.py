@@ -10,7 +10,8 @@ import signal
 import time
 
 import pytest
-from gateway_kit import kernel_info, pid_alive, result_text, run_cell, shell_reply
+from gateway_kit import kernel_info, pid_alive, result_text, shell_reply
+from jupyter_kit import run_cell
 
 INTERRUPT_WITHIN = 3.0  # seconds from the interrupt to the execute reply
 

@@ -25,8 +25,8 @@ from gateway_kit import (
     kernel_pids,
     pid_alive,
     result_text,
-    run_cell,
 )
+from jupyter_kit import run_cell
 
 FAIL_FAST = 10.0  # seconds a failing start may take (it is ~0.2 s)
 

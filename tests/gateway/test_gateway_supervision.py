@@ -11,7 +11,8 @@ import queue
 import signal
 import time
 
-from gateway_kit import control_reply, kernel_info, pid_alive, result_text, run_cell, wait_until
+from gateway_kit import control_reply, kernel_info, pid_alive, result_text, wait_until
+from jupyter_kit import run_cell
 
 
 def _restarting_status(client, timeout: float) -> dict:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from kernel_kit import CLI_EXE, KERNEL_NAME, StandaloneKernel
 
+
 def _session_env(root: Path) -> dict[str, str]:
     return {
         "JUPYTER_PATH": str(root / "prefix" / "share" / "jupyter"),

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 import zmq
-from kernel_kit import CLI_EXE, KERNEL_NAME, START_TIMEOUT, iopub_until_idle, kernel_env, run_cell
 from jupyter_client import BlockingKernelClient, KernelManager
 from jupyter_client.connect import write_connection_file
+from jupyter_kit import iopub_until_idle, run_cell
+from kernel_kit import CLI_EXE, KERNEL_NAME, START_TIMEOUT, kernel_env
 
 PORT_KEYS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 

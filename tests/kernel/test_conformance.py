@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 
 import jupyter_kernel_test
-from kernel_kit import KERNEL_NAME, kernel_env
 from jupyter_client.manager import start_new_kernel
+from kernel_kit import KERNEL_NAME, kernel_env
 
 
 class LlmspellLuaKernelTests(jupyter_kernel_test.KernelTests):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from kernel_kit import run_cell
+from jupyter_kit import run_cell
 
 
 def test_running_kernel_saves_state_periodically(standalone, tmp_path):
