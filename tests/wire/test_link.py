@@ -1,20 +1,21 @@
 """The internal link: its frame codec, and how the kernel batches what it sends on it.
 
 The batching tests serve a real ExecutionEngine with the real KernelServer over a
-real ZeroMQ inproc link, the way the standalone kernel does, and look at the
-multiparts the relay side receives.
+real socketpair link, the way the standalone kernel does, and look at the link
+messages the relay side receives.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+
 import pytest
-import zmq
 from llmspell.kernel.engine import ExecutionEngine
 from llmspell.kernel.server import KernelServer
-from llmspell.wire import link
+from llmspell.wire import link, linksocket
 from llmspell.wire.errors import WireError
 from llmspell.wire.message import decode_json, encode_json, new_header
-from llmspell.wire.relay import recv_frames
 
 PARTS = [b'{"msg_id":"a"}', b"{}", b"{}", b'{"x":1}']
 
@@ -70,39 +71,64 @@ def test_malformed_frames_are_refused(frames):
     assert caught.value.reason == "bad link frame"
 
 
+class RelayEnds:
+    """The relay's ends of a socketpair link to a KernelServer, read with the real codec."""
+
+    def __init__(self) -> None:
+        self.socks: dict[bytes, socket.socket] = {}
+        self.kernel_ends: dict[bytes, socket.socket] = {}
+        self.readers = {}
+        self.last_side = link.SHELL_SIDE
+        for side in (link.SHELL_SIDE, link.CONTROL_SIDE):
+            self.socks[side], self.kernel_ends[side] = socket.socketpair()
+            self.readers[side] = linksocket.MessageReader()
+        self.queued: dict[bytes, list] = {side: [] for side in self.socks}
+
+    def send(self, side: bytes, frames: list[bytes]) -> None:
+        self.socks[side].sendall(linksocket.encode(frames))
+        self.last_side = side
+
+    def receive(self, side: bytes, timeout: float = 10.0) -> list[bytes]:
+        while not self.queued[side]:
+            self.socks[side].settimeout(timeout)
+            data = self.socks[side].recv(1 << 16)
+            assert data, "the kernel closed the link"
+            self.queued[side] += self.readers[side].feed(data)
+        return self.queued[side].pop(0)
+
+
 @pytest.fixture
 def served(llmspell_home):
-    """A KernelServer on an inproc link; yields the relay side (a ROUTER) after both hellos."""
-    ctx = zmq.Context()
-    router = ctx.socket(zmq.ROUTER)
-    router.bind("inproc://link-test")
-    server = KernelServer(ExecutionEngine(instance_id="link-test"), "inproc://link-test", ctx)
+    """A KernelServer on a socketpair link (as in the standalone kernel); yields the
+    relay's ends after both hellos."""
+    ends = RelayEnds()
+    server = KernelServer(ExecutionEngine(instance_id="link-test"), ends.kernel_ends)
     server.start()
-    hellos = {recv_frames(router)[0] for _ in range(2)}
-    assert hellos == {link.SHELL_SIDE, link.CONTROL_SIDE}
-    yield router
+    for side in ends.socks:
+        hello = ends.receive(side)
+        assert hello[:2] == [link.KIND_HELLO, side]
+        assert decode_json(hello[2], "hello")["pid"] == os.getpid()
+    yield ends
     server.stop()
     server.join()
-    router.close(0)
-    ctx.term()
+    for sock in ends.socks.values():
+        sock.close()
 
 
-def request(router: zmq.Socket, side: bytes, msg_type: str, content: dict) -> bytes:
+def request(ends: RelayEnds, side: bytes, msg_type: str, content: dict) -> bytes:
     header = encode_json(new_header(msg_type, "test-client"))
     channel = b"shell" if side == link.SHELL_SIDE else b"control"
-    router.send_multipart([side, *link.pack(link.encode(
-        channel, [b"client"], [header, b"{}", b"{}", encode_json(content)]))])
+    ends.send(side, link.pack(link.encode(
+        channel, [b"client"], [header, b"{}", b"{}", encode_json(content)])))
     return header
 
 
-def receive_until_idle(router: zmq.Socket) -> list[list[str]]:
-    """The multiparts that arrive until idle, each as its list of message descriptions."""
+def receive_until_idle(ends: RelayEnds) -> list[list[str]]:
+    """The link messages that arrive until idle, each as its list of message descriptions."""
     batches: list[list[str]] = []
     while not batches or batches[-1][-1] != "status:idle":
-        assert router.poll(10000), f"no idle after {batches}"
-        frames = recv_frames(router)
         batch = []
-        for channel, _ids, parts, _buffers in link.decode(frames[1:]):
+        for channel, _ids, parts, _buffers in link.decode(ends.receive(ends.last_side)):
             header, content = decode_json(parts[0], "header"), decode_json(parts[3], "content")
             kind = header["msg_type"]
             if kind == "status":

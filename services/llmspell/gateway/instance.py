@@ -19,8 +19,10 @@ from .. import config as config_mod
 from ..daemon.signals import SignalBridge
 from ..fileutil import atomic_write, ensure_private_dir
 from ..systemd import Notifier, lifecycle
+from ..wire import link
 from ..wire.channels import bind_channels
 from ..wire.connection import ConnectionInfo, new_key
+from ..wire.linksocket import LinkHub
 from ..wire.relay import Relay
 from ..wire.signing import Signer
 from .errors import GatewayError
@@ -68,11 +70,12 @@ class Gateway:
         except ValueError as exc:  # unusable fds from socket activation
             raise GatewayError(f"socket activation: {exc}") from None
         self.channels.iopub.setsockopt(zmq.XPUB_VERBOSER, 1)  # count clients both ways
-        self.link_sock = self.ctx.socket(zmq.ROUTER)
-        self.link_sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
-        self.link_sock.setsockopt(zmq.LINGER, 0)
-        self.link_sock.bind(self.endpoint)
-        self.relay = Relay(self.channels, self.link_sock,
+        try:
+            self.hub = LinkHub(link.socket_path(endpoint))
+        except OSError as exc:
+            self.channels.close()
+            raise GatewayError(f"cannot listen on the link {endpoint}: {exc.strerror}") from None
+        self.relay = Relay(self.channels, self.hub,
                            Signer(info.key.encode(), info.signature_scheme))
         self.relay.on_hello = self._on_hello
         self.health = Health(self.relay, notifier, f"{ip}:{self.channels.info.shell_port}")
@@ -151,7 +154,7 @@ class Gateway:
         if self.kernel:
             self.kernel.stop(float(self.cfg.get("kernel.shutdown_grace") or 5) + 1)
         self.channels.close()
-        self.link_sock.close(0)
+        self.hub.close()
         self.conn_file.unlink(missing_ok=True)
         self.ctx.term()
 

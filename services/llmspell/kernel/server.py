@@ -1,6 +1,6 @@
 """The execution kernel's serving side: requests from the internal link to handlers.
 
-Two threads, each owning one DEALER on the link (see ``wire.link``): the shell
+Two threads, each owning one connection to the relay (see ``wire.link``): the shell
 thread runs requests one at a time (Lua runs here, and ``io.read`` asks for input
 on stdin from here); the control thread answers interrupt, shutdown and
 kernel_info at once, also while Lua runs. Both publish busy/idle around every
@@ -16,19 +16,17 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-import zmq
-
 from ..wire import link
 from ..wire.errors import WireError
+from ..wire.linksocket import LinkPeer
 from ..wire.message import decode_json, encode_json, new_header
-from ..wire.relay import recv_frames, send_frames
 from .engine import ExecutionEngine
 from .handlers import KernelHandlers
 from .introspection import complete, history, inspect, is_complete
 
 log = logging.getLogger("llmspell.kernel")
 INPUT_POLL_MS = 50
-RECONNECT_FIRST_MS, RECONNECT_MAX_MS = 5, 1000
+Endpoint = str | dict  # "ipc://PATH", or {side: connected socket}
 WARN_INTERVAL = 60.0
 
 
@@ -92,31 +90,25 @@ def busy_may_wait(request: Request) -> bool:
 
 
 class LinkSide:
-    """One DEALER on the link, and message building for it (one thread only)."""
+    """One kernel side's connection to the relay, and message building for it (one
+    thread only). ``endpoint`` is the relay's ``ipc://PATH``, or a dict of connected
+    sockets by side (socketpair ends, in the standalone kernel)."""
 
-    def __init__(self, ctx: zmq.Context, endpoint: str, side: bytes, session: str):
-        self.sock = ctx.socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.ROUTING_ID, side)
-        self.sock.setsockopt(zmq.LINGER, 1000)
-        # The gateway starts its kernel before it binds the link: retry the connection
-        # soon (libzmq's default is every 100 ms), backing off while nobody listens.
-        self.sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_FIRST_MS)
-        self.sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_MAX_MS)
-        self.sock.connect(endpoint)
+    def __init__(self, endpoint: Endpoint, side: bytes, session: str):
+        hello = encode_json({"pid": os.getpid(), "session": session})
+        if isinstance(endpoint, dict):
+            self.peer = LinkPeer(side, hello, sock=endpoint[side])
+        else:
+            self.peer = LinkPeer(side, hello, path=link.socket_path(endpoint))
         self.session = session
         self._batch: list[bytes] = []
-        self._timeout: int | None = None
 
     def receive(self, timeout_ms: int) -> list[bytes] | None:
-        """The next multipart within ``timeout_ms`` (0: only one already there), else
-        None. A receive with a timeout costs fewer system calls than poll, then receive."""
-        if timeout_ms != self._timeout:
-            self.sock.setsockopt(zmq.RCVTIMEO, timeout_ms)
-            self._timeout = timeout_ms
-        try:
-            return recv_frames(self.sock)
-        except zmq.Again:
-            return None
+        """The next link message within ``timeout_ms`` (0: only one already there)."""
+        return self.peer.receive(timeout_ms)
+
+    def close(self) -> None:
+        self.peer.close()
 
     def send(self, channel: bytes, ids: list[bytes], msg_type: str, content: dict | bytes,
              parent: bytes, metadata: dict | None = None, *, now: bool = True) -> None:
@@ -131,7 +123,7 @@ class LinkSide:
             if not now:
                 return
             group, self._batch = self._batch, []
-        send_frames(self.sock, link.pack(group))
+        self.peer.send(link.pack(group))
 
     def publish(self, msg_type: str, content: dict | bytes, parent: bytes, *,
                 now: bool = True) -> None:
@@ -168,13 +160,12 @@ class KernelServer:
     manager restarts the process itself) the server stops.
     """
 
-    def __init__(self, engine: ExecutionEngine, endpoint: str, ctx: zmq.Context | None = None,
+    def __init__(self, engine: ExecutionEngine, endpoint: Endpoint,
                  new_engine: Callable[[], ExecutionEngine] | None = None):
         self._use(engine)
         self._new_engine = new_engine
         self._restart = threading.Event()
         self.endpoint = endpoint
-        self.ctx = ctx or zmq.Context.instance()
         self.session = os.urandom(16).hex()
         self.stopped = threading.Event()
         self._input_cancelled = threading.Event()
@@ -249,8 +240,7 @@ class KernelServer:
 
     # shell side ---------------------------------------------------------------
     def _shell_loop(self) -> None:
-        side = LinkSide(self.ctx, self.endpoint, link.SHELL_SIDE, self.session)
-        self._hello(side)
+        side = LinkSide(self.endpoint, link.SHELL_SIDE, self.session)
         self._backlog: deque[Request] = deque()
         try:
             while not self.stopped.is_set():
@@ -263,15 +253,12 @@ class KernelServer:
                 if request.channel != b"stdin":  # else a late input_reply: nobody waits
                     self._serve(side, request)
         finally:
-            side.sock.close()
+            side.close()
 
     def _receive(self, side: LinkSide, timeout: int = 200) -> list[Request]:
         """The requests of the next link multipart (none after ``timeout`` ms or a ping)."""
         frames = side.receive(timeout)
         if frames is None:
-            return []
-        if frames[0] == link.KIND_PING:
-            side.sock.send(link.KIND_PONG)
             return []
         if frames[0] != link.KIND_MESSAGE:
             return []
@@ -335,8 +322,7 @@ class KernelServer:
 
     # control side -------------------------------------------------------------
     def _control_loop(self) -> None:
-        side = LinkSide(self.ctx, self.endpoint, link.CONTROL_SIDE, self.session)
-        self._hello(side)
+        side = LinkSide(self.endpoint, link.CONTROL_SIDE, self.session)
         try:
             while not self.stopped.is_set():
                 frames = side.receive(200)
@@ -344,8 +330,6 @@ class KernelServer:
                     continue
                 if frames[0] == link.KIND_INTERRUPT:
                     self.interrupt()
-                elif frames[0] == link.KIND_PING:
-                    side.sock.send(link.KIND_PONG)
                 elif frames[0] == link.KIND_MESSAGE:
                     try:
                         requests = [Request(*message[:3]) for message in link.decode(frames)]
@@ -356,7 +340,7 @@ class KernelServer:
                     for request in requests:
                         self._serve_control(side, request)
         finally:
-            side.sock.close()
+            side.close()
 
     def _serve_control(self, side: LinkSide, request: Request) -> None:
         parent = request.parts[0]
@@ -385,7 +369,3 @@ class KernelServer:
             side.publish("shutdown_reply", reply[1], parent)
             if not in_place:
                 self.stop()
-
-    def _hello(self, side: LinkSide) -> None:
-        side.sock.send_multipart([link.KIND_HELLO, encode_json({"pid": os.getpid(),
-                                                                "session": self.session})])

@@ -1,5 +1,5 @@
 """Running the execution kernel as a service: standalone (relay + kernel in one
-process over an inproc link) or behind a gateway (kernel only, over its link).
+process over a socketpair link) or behind a gateway (kernel only, over its link).
 
 The main thread owns the relay (standalone) and signals (``daemon.signals``):
 SIGINT interrupts the running code, SIGTERM shuts down, without polling delays.
@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
-
-import zmq
 
 from .. import config as config_mod
 from ..daemon.signals import SignalBridge
@@ -91,8 +90,7 @@ def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str,
     """Behind a gateway (llmspell-kernel@P under systemd). SIGUSR1 reloads the config."""
     _link_logging(instance_id)
     bridge = SignalBridge(ignored=())
-    ctx = zmq.Context()
-    server = KernelServer(_engine(cfg, instance_id), endpoint, ctx,
+    server = KernelServer(_engine(cfg, instance_id), endpoint,
                           new_engine=lambda: _engine(cfg, instance_id))
     lifecycle("started", "kernel %s serving link %s (pid %d)", instance_id, endpoint, os.getpid())
     try:
@@ -131,8 +129,12 @@ def _on_signals(server: KernelServer, signums: list[int]) -> None:
 
 
 def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
-    from ..wire.relay import Relay
+    import zmq
+
+    from ..wire import link
     from ..wire.channels import bind_channels
+    from ..wire.linksocket import LinkHub
+    from ..wire.relay import Relay
     from ..wire.signing import Signer
 
     info, conn_file, owns_file = _connection(args, cfg)
@@ -146,12 +148,12 @@ def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
     if owns_file:
         channels.info.write(conn_file)
     instance_id = args.get("--id") or str(channels.info.shell_port)
-    endpoint = f"inproc://llmspell-link-{os.urandom(16).hex()}"
-    link_sock = ctx.socket(zmq.ROUTER)
-    link_sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
-    link_sock.bind(endpoint)
-    relay = Relay(channels, link_sock, Signer(channels.info.key.encode(),
-                                              channels.info.signature_scheme))
+    hub, kernel_ends = LinkHub(), {}
+    for side in (link.SHELL_SIDE, link.CONTROL_SIDE):  # the link: a socketpair per side
+        relay_end, kernel_ends[side] = socket.socketpair()
+        hub.adopt(relay_end, side)
+    relay = Relay(channels, hub, Signer(channels.info.key.encode(),
+                                        channels.info.signature_scheme))
     bridge = daemon.bridge if daemon else SignalBridge(ignored=())
     relay.watch(bridge.fileno())
     engine = _engine(cfg, instance_id)
@@ -161,7 +163,7 @@ def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
     managed = not owns_file
     if managed:
         engine.execution_count = 0
-    server = KernelServer(engine, endpoint, ctx,
+    server = KernelServer(engine, kernel_ends,
                           new_engine=None if managed else lambda: _engine(cfg, instance_id))
     log.info("kernel ready: shell port %d, connection file %s", channels.info.shell_port, conn_file)
     try:
@@ -173,7 +175,7 @@ def _serve_standalone(cfg: config_mod.Config, args: dict, daemon=None) -> int:
     finally:
         server.engine.save_state()
         channels.close()
-        link_sock.close(0)
+        hub.close()
         if owns_file:
             conn_file.unlink(missing_ok=True)
     return 0

@@ -1,19 +1,19 @@
 """The internal link between a relay (gateway) and its execution kernel.
 
 A private protocol between two processes (or two threads) of one release. The
-relay binds a ROUTER; the kernel connects two DEALERs whose routing ids are
-``shell`` and ``control``, so a long execution on the shell side never delays
-control requests. Messages are already verified by the relay and are not signed
-on the link (it is an ipc socket in a 0700 directory, or inproc).
+kernel has two sides, ``shell`` and ``control``, each with its own connection to
+the relay (``wire.linksocket``: Unix stream sockets), so a long execution on the
+shell side never delays control requests. Messages are already verified by the
+relay and are not signed on the link (a socket in a 0700 directory, or a
+socketpair).
 
-Multiparts (the ROUTER side sees the DEALER's routing id first)::
+Messages (lists of byte strings)::
 
-    [KIND_MESSAGE, packed]    one or more Jupyter messages, either direction
-    [KIND_HELLO, json]        kernel -> relay, on connect (pid, session)
-    [KIND_PING] / [KIND_PONG]  liveness, either direction
-    [KIND_INTERRUPT]           relay -> kernel control side (SIGINT, interrupt_mode signal)
+    [KIND_MESSAGE, packed]       one or more Jupyter messages, either direction
+    [KIND_HELLO, side, json]     kernel -> relay, after each connect (pid, session)
+    [KIND_INTERRUPT]             relay -> kernel control side (SIGINT, interrupt_mode signal)
 
-``packed`` is one ZeroMQ frame holding a list of byte strings (a count, their
+``packed`` is one byte string holding a list of byte strings (a count, their
 lengths, then their bytes; all counts big-endian uint32). The list is one group
 per message, back to back::
 
@@ -25,11 +25,9 @@ identities and binary buffers the message has; ``ids`` are the client routing
 identities, carried so the relay can route replies without keeping state (for
 iopub: the topic).
 
-Why one frame and batches: every ZeroMQ frame costs a send and a receive call,
-each releasing and taking back the GIL, and a Jupyter message has 8 to 10 of
-them; the kernel also batches messages that leave together (busy with
-execute_input, a reply with idle). An execute crosses the link in 3 frames
-instead of 40, which took a third of the kernel's and the relay's CPU time.
+Why packed and batched: the kernel batches messages that leave together (busy
+with execute_input, a reply with idle), and a batch costs one send and one
+wake-up of the relay however many messages and frames it holds.
 """
 
 from __future__ import annotations
@@ -41,11 +39,9 @@ from .errors import WireError
 
 KIND_MESSAGE = b"m"
 KIND_HELLO = b"hello"
-KIND_PING = b"ping"
-KIND_PONG = b"pong"
 KIND_INTERRUPT = b"interrupt"
-SHELL_SIDE = b"shell"      # routing id of the kernel's shell/stdin DEALER
-CONTROL_SIDE = b"control"  # routing id of the kernel's control DEALER
+SHELL_SIDE = b"shell"      # the kernel's shell/stdin side
+CONTROL_SIDE = b"control"  # the kernel's control side
 CHANNELS = (b"shell", b"control", b"stdin", b"iopub")
 _UINT32 = struct.Struct("!I")
 
@@ -58,16 +54,15 @@ def encode(channel: bytes, ids: Sequence[bytes], parts: Sequence[bytes],
 
 
 def pack(groups: Sequence[bytes]) -> list[bytes]:
-    """The multipart that carries the messages whose groups are ``groups``."""
+    """The link message that carries the messages whose groups are ``groups``."""
     count = len(groups)
     head = struct.pack(f"!I{count}I", count, *map(len, groups))
     return [KIND_MESSAGE, b"".join((head, *groups))]
 
 
 def decode(frames: Sequence[bytes]) -> list[tuple[bytes, list[bytes], list[bytes], list[bytes]]]:
-    """The messages of a ``[KIND_MESSAGE, packed]`` multipart (without the ROUTER's
-    routing id), each as (channel, ids, four JSON parts, buffers); WireError if
-    malformed."""
+    """The messages of a ``[KIND_MESSAGE, packed]`` link message, each as (channel,
+    ids, four JSON parts, buffers); WireError if malformed."""
     if len(frames) != 2 or frames[0] != KIND_MESSAGE:
         raise WireError("bad link frame", f"{len(frames)} frames")
     items = _unpack(frames[1])
@@ -127,10 +122,15 @@ MAX_IPC_PATH = 107  # a Unix socket path: sun_path holds 108 bytes with the NUL
 
 
 def endpoint(runtime_dir: str, name: str) -> str:
-    """The ipc endpoint of one instance's link inside its private runtime directory;
-    ValueError if the path is too long for a Unix socket."""
+    """The endpoint (``ipc://PATH``) of one instance's link inside its private runtime
+    directory; ValueError if the path is too long for a Unix socket."""
     path = f"{runtime_dir}/{name}.link"
     if len(path.encode()) > MAX_IPC_PATH:
         raise ValueError(f"the link socket path {path} is too long for a Unix socket "
                          f"({len(path.encode())} bytes, at most {MAX_IPC_PATH})")
     return f"ipc://{path}"
+
+
+def socket_path(endpoint: str) -> str:
+    """The socket path of an ``ipc://PATH`` endpoint (a bare path is taken as is)."""
+    return endpoint[len("ipc://"):] if endpoint.startswith("ipc://") else endpoint

@@ -21,6 +21,7 @@ from zmq.backend import Socket as _CSocket
 from . import link
 from .channels import Channels
 from .errors import WireError
+from .linksocket import LinkHub
 from .message import decode_json, encode_json, new_header, pack, parse
 from .signing import ReplayGuard, Signer
 
@@ -40,15 +41,8 @@ MAX_PENDING = 10000
 # operation per frame): for Jupyter-sized messages these direct calls of the Cython
 # socket methods take a third of the time. Plain sockets only (zmq.green's subclass
 # must keep its own cooperative send/recv).
-_csend, _crecv, _cget = _CSocket.send, _CSocket.recv, _CSocket.get
-_SNDMORE, NOBLOCK = int(zmq.SNDMORE), int(zmq.NOBLOCK)
-_EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)
-DRAIN = 32  # messages read from one socket per wake-up before polling the others again
-
-
-def readable(sock: zmq.Socket) -> bool:
-    """Another message can be received now (no system call; plain sockets only)."""
-    return type(sock) is zmq.Socket and bool(_cget(sock, _EVENTS) & _POLLIN)
+_csend, _crecv = _CSocket.send, _CSocket.recv
+_SNDMORE = int(zmq.SNDMORE)
 
 
 def send_frames(sock: zmq.Socket, frames: list, flags: int = 0) -> None:
@@ -94,9 +88,9 @@ class RateLimitedWarnings:
 class Relay:
     """Moves messages between client channels and the kernel link; one thread."""
 
-    def __init__(self, channels: Channels, link_socket: zmq.Socket, signer: Signer):
+    def __init__(self, channels: Channels, hub: LinkHub, signer: Signer):
         self.channels = channels
-        self.link = link_socket
+        self.hub = hub
         self.signer = signer
         self.replay = ReplayGuard(REPLAY_HISTORY)
         self.warnings = RateLimitedWarnings()
@@ -110,9 +104,7 @@ class Relay:
         self.subscribers = 0  # iopub subscriptions less unsubscriptions (XPUB_VERBOSER)
         self._held: list[list] | None = []  # None once the first subscriber came
         self._held_since = 0.0
-        # ROUTER_MANDATORY: a send to an absent kernel side fails (EHOSTUNREACH) instead
-        # of vanishing, so it can wait in _pending; sends never block (NOBLOCK: EAGAIN).
-        link_socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        # A message for a kernel side that is not connected (or not reading) waits here.
         self._pending: dict[bytes, deque] = {link.SHELL_SIDE: deque(),
                                              link.CONTROL_SIDE: deque()}
         self._any_pending = False
@@ -122,12 +114,15 @@ class Relay:
                          channels.control: (b"control", link.CONTROL_SIDE)}
         self._targets = {b"shell": channels.shell, b"stdin": channels.stdin,
                          b"control": channels.control, b"iopub": channels.iopub}
-        for sock in (*self._sources, channels.iopub, link_socket):
+        for sock in (*self._sources, channels.iopub):
             self.poller.register(sock, zmq.POLLIN)
+        self._link_fds: list[int] = []
+        self._watched: set[int] = set()
 
     def watch(self, fd: int) -> None:
         """Also wake up when ``fd`` is readable (e.g. a signal bridge)."""
         self.poller.register(fd, zmq.POLLIN)
+        self._watched.add(fd)
 
     def poll_once(self, timeout_ms: int | None) -> list:
         """Serve what is ready; return the ready entries that are not relay sockets."""
@@ -137,15 +132,13 @@ class Relay:
             timeout_ms = left if timeout_ms is None else min(timeout_ms, left)
         if self._any_pending:
             self._flush_pending()
-            if self._any_pending:  # a full pipe (EAGAIN) drains without telling us: retry
+            if self._any_pending:  # a reader that is not reading: retry soon
                 timeout_ms = 10 if timeout_ms is None else min(timeout_ms, 10)
-        for sock, _ in self.poller.poll(timeout_ms):
-            if sock is self.link:
-                self._from_kernel()
-                for _ in range(DRAIN):  # a burst of output: one poll for all of it
-                    if not readable(sock):
-                        break
-                    self._from_kernel()
+        if self.hub.changed:
+            self._watch_link()
+        for sock, events in self.poller.poll(timeout_ms):
+            if type(sock) is int and self.hub.owns(sock):
+                self._from_kernel(sock, events)
             elif sock in self._sources:
                 self._from_client(sock)
             elif sock is self.channels.iopub:
@@ -153,7 +146,7 @@ class Relay:
                 self.subscribers += {b"\x01": 1, b"\x00": -1}.get(event, 0)
                 if event == b"\x01" and self._held is not None:
                     self._release_held()  # the first subscription
-            else:
+            elif sock in self._watched:
                 other.append(sock)
         if self._held and time.monotonic() - self._held_since >= SUBSCRIBER_GRACE:
             self._release_held()
@@ -164,16 +157,20 @@ class Relay:
         for frames in held:
             self._to_kernel(frames)
 
+    def _watch_link(self) -> None:
+        """Poll the link's current fds (connections come and go)."""
+        for fd in self._link_fds:
+            self.poller.unregister(fd)
+        self._link_fds = []
+        for fd, writable in self.hub.watch_list():
+            self.poller.register(fd, zmq.POLLIN | (zmq.POLLOUT if writable else 0))
+            self._link_fds.append(fd)
+
     def _to_kernel(self, frames: list) -> None:
-        """Send ``[side, *link frames]`` now, or queue it behind what waits for that side."""
+        """Send ``[side, *link message]`` now, or queue it behind what waits for that side."""
         queue = self._pending[frames[0]]
-        if not queue:
-            try:
-                send_frames(self.link, frames, NOBLOCK)
-                return
-            except zmq.ZMQError as exc:
-                if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):
-                    raise
+        if not queue and self.hub.send(frames[0], frames[1:]):
+            return
         if len(queue) >= MAX_PENDING:
             self.warnings.warn("kernel unavailable", f"more than {MAX_PENDING} requests wait")
             return
@@ -181,14 +178,8 @@ class Relay:
         self._any_pending = True
 
     def _flush_pending(self) -> None:
-        for queue in self._pending.values():
-            while queue:
-                try:
-                    send_frames(self.link, queue[0], NOBLOCK)
-                except zmq.ZMQError as exc:
-                    if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):
-                        raise
-                    break
+        for side, queue in self._pending.items():
+            while queue and self.hub.send(side, queue[0][1:]):
                 queue.popleft()
         self._any_pending = any(self._pending.values())
 
@@ -208,22 +199,26 @@ class Relay:
             return
         self._to_kernel(frames)
 
-    def _from_kernel(self) -> None:
-        frames = recv_frames(self.link)
-        kind = frames[1] if len(frames) > 1 else b""
-        if kind == link.KIND_MESSAGE:
-            try:
-                messages = link.decode(frames[1:])
-            except WireError as exc:
-                self.warnings.warn("bad link frame", str(exc))
-                return
-            for channel, ids, parts, buffers in messages:
-                self._to_client(channel, ids, parts, buffers)
-        elif kind == link.KIND_HELLO:
-            if self._any_pending:
-                self._flush_pending()
-            if self.on_hello is not None:
-                self.on_hello(decode_json(frames[2], "hello"))
+    def _from_kernel(self, fd: int, events: int) -> None:
+        try:
+            for _side, frames in self.hub.events(fd, bool(events & zmq.POLLIN),
+                                                 bool(events & zmq.POLLOUT)):
+                kind = frames[0]
+                if kind == link.KIND_MESSAGE:
+                    try:
+                        messages = link.decode(frames)
+                    except WireError as exc:
+                        self.warnings.warn("bad link frame", str(exc))
+                        continue
+                    for channel, ids, parts, buffers in messages:
+                        self._to_client(channel, ids, parts, buffers)
+                elif kind == link.KIND_HELLO:
+                    if self._any_pending:
+                        self._flush_pending()
+                    if self.on_hello is not None:
+                        self.on_hello(decode_json(frames[2], "hello"))
+        except WireError as exc:  # not our protocol: the connection was closed
+            self.warnings.warn("bad link stream", str(exc))
 
     def _to_client(self, channel: bytes, ids: list[bytes], parts: list[bytes],
                    buffers: list[bytes]) -> None:
@@ -251,9 +246,5 @@ class Relay:
 
     def interrupt_kernel(self) -> None:
         """Forward an interrupt (SIGINT to the gateway) to the kernel's control side."""
-        try:
-            self.link.send_multipart([link.CONTROL_SIDE, link.KIND_INTERRUPT], zmq.NOBLOCK)
-        except zmq.ZMQError as exc:
-            if exc.errno not in (zmq.EHOSTUNREACH, zmq.EAGAIN):
-                raise
+        if not self.hub.send(link.CONTROL_SIDE, [link.KIND_INTERRUPT]):
             log.info("interrupt: no kernel connected")
