@@ -10,7 +10,7 @@ import signal
 import time
 
 import pytest
-from gateway_kit import kernel_info, pid_alive, result_text, shell_reply
+from gateway_kit import kernel_info, pid_alive, result_text, shell_reply, wait_until
 from jupyter_kit import run_cell
 
 INTERRUPT_WITHIN = 3.0  # seconds from the interrupt to the execute reply
@@ -65,3 +65,16 @@ def test_sigterm_stops_gateway_and_kernel(gateway, client):
     assert not gateway.connection_file.exists()
     assert not (gateway.runtime / "gateway.pid").exists()
     assert "Traceback" not in gateway.log()
+
+
+def test_kernel_stops_when_its_gateway_is_killed(gateway, client):
+    """No orphan: the kernel sees the link closed, saves State and exits."""
+    reply, _ = run_cell(client, 'State.set("left", "behind")')
+    assert reply["content"]["status"] == "ok"
+    kernel = kernel_info(client)["llmspell"]["pid"]
+    gateway.proc.kill()
+    gateway.proc.wait(10)
+    wait_until(lambda: not pid_alive(kernel), 15, "the orphaned kernel to exit")
+    assert "the gateway closed the link" in gateway.log()
+    state = gateway.home / "state" / f"{gateway.port}.json"
+    assert '"behind"' in state.read_text()

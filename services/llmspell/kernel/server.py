@@ -168,6 +168,7 @@ class KernelServer:
         self.endpoint = endpoint
         self.session = os.urandom(16).hex()
         self.stopped = threading.Event()
+        self.link_lost = False
         self._input_cancelled = threading.Event()
         self._threads = [threading.Thread(target=self._shell_loop, name="kernel-shell", daemon=True),
                          threading.Thread(target=self._control_loop, name="kernel-control",
@@ -187,6 +188,13 @@ class KernelServer:
             "comm_info_request": lambda c, o: ("comm_info_reply", {"status": "ok", "comms": {}}),
         })
         self.engine, self.handlers = engine, handlers
+
+    def _check_link(self, side: LinkSide) -> None:
+        """The relay closed the link (the gateway is gone): stop, once."""
+        if side.peer.lost and not self.stopped.is_set():
+            self.link_lost = True
+            log.warning("the gateway closed the link: stopping")
+            self.stop()
 
     def _restart_in_place(self) -> None:
         """On the shell thread, between requests: save State, then a fresh engine."""
@@ -259,6 +267,7 @@ class KernelServer:
         """The requests of the next link multipart (none after ``timeout`` ms or a ping)."""
         frames = side.receive(timeout)
         if frames is None:
+            self._check_link(side)
             return []
         if frames[0] != link.KIND_MESSAGE:
             return []
@@ -327,6 +336,7 @@ class KernelServer:
             while not self.stopped.is_set():
                 frames = side.receive(200)
                 if frames is None:
+                    self._check_link(side)
                     continue
                 if frames[0] == link.KIND_INTERRUPT:
                     self.interrupt()

@@ -27,6 +27,7 @@ from .server import KernelServer
 from .state import StateError
 
 log = logging.getLogger("llmspell.kernel")
+LINK_LOST = 75  # EX_TEMPFAIL; the kernel unit has SuccessExitStatus=75
 
 
 class ServiceError(Exception):
@@ -103,6 +104,10 @@ def _serve_link(cfg: config_mod.Config, endpoint: str, instance_id: str,
             _on_signals(server, signums)
         server.join(5)
         server.engine.save_state()
+        if server.link_lost:  # not a client's shutdown: a live gateway starts a new kernel
+            lifecycle("shutdown", "kernel %s stopped, state saved: the gateway closed the "
+                      "link", instance_id)
+            return LINK_LOST
         lifecycle("shutdown", "kernel %s stopped, state saved", instance_id)
         return 0
     except Exception as exc:

@@ -5,7 +5,8 @@ list of byte strings: its byte length (uint32, big-endian), the count, each
 length, then the bytes. The relay end (``LinkHub``) listens on a path in a 0700
 runtime directory, or adopts socketpair ends (the standalone kernel), and
 learns each connection's side from its hello. The kernel end (``LinkPeer``)
-connects, retrying while nobody listens, and says hello after each (re)connect.
+connects, retrying while nobody listens yet, and says hello; when the relay
+closes the connection the kernel stops (its gateway is gone).
 
 Why not ZeroMQ here: with ipc sockets every message also passed through one
 ZeroMQ I/O thread on each side, two more thread wake-ups per hop on a two-core
@@ -246,20 +247,23 @@ class LinkPeer:
     """The kernel end of one side: a blocking connection to the relay.
 
     Connects to ``path`` (retrying every 5 ms, backing off to 1 s, while nobody
-    listens) or uses a given socketpair end; sends ``hello`` after every connect.
-    Used by one thread only.
+    listens yet) or uses a given socketpair end, and says hello. Once connected, a
+    closed connection is final: ``lost`` turns true (the gateway is gone; under
+    systemd both restart together). Used by one thread only.
     """
 
     def __init__(self, side: bytes, hello: bytes, path: str | None = None,
                  sock: socket.socket | None = None):
         self.side, self._hello, self.path = side, hello, path
-        self._sock = sock
+        self.lost = False
+        self._sock: socket.socket | None = None
+        self._poller = select.poll()
         self._reader = MessageReader()
         self._queued: list[list[bytes]] = []
         self._retry_at = 0.0
         self._delay = CONNECT_FIRST
         if sock is not None:
-            self._say_hello()
+            self._connected(sock)
 
     def send(self, frames: Sequence[bytes]) -> bool:
         """Send one message (blocking); False if there is no connection (it is dropped)."""
@@ -269,49 +273,42 @@ class LinkPeer:
             self._sock.sendall(encode(frames))
             return True
         except OSError:
-            self._disconnect()
+            self._lose()
             return False
 
     def receive(self, timeout_ms: int) -> list[bytes] | None:
-        """The next message within ``timeout_ms``, else None."""
+        """The next message within ``timeout_ms``, else None (at once if ``lost``)."""
         if self._queued:
             return self._queued.pop(0)
         deadline = time.monotonic() + timeout_ms / 1000
-        while True:
+        while not self.lost:
+            left = deadline - time.monotonic()
             if self._sock is None and not self._connect():
-                left = deadline - time.monotonic()
                 if left <= 0:
                     return None
                 time.sleep(min(left, max(0.0, self._retry_at - time.monotonic())))
                 continue
-            left = max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self._sock], [], [], left)
-            if not ready:
+            if not self._poller.poll(max(0, int(left * 1000))):
                 return None
             try:
                 data = self._sock.recv(READ_SIZE)
-            except OSError:
+                self._queued.extend(self._reader.feed(data) if data else ())
+            except (OSError, WireError):
                 data = b""
             if not data:
-                self._disconnect()
-                if self.path is None:  # a socketpair: the relay is gone for good
-                    return None
-                continue
-            try:
-                self._queued.extend(self._reader.feed(data))
-            except WireError:
-                self._disconnect()
-                continue
-            if self._queued:
+                self._lose()
+            elif self._queued:
                 return self._queued.pop(0)
+        return None
 
     def close(self) -> None:
         if self._sock is not None:
+            self._poller.unregister(self._sock)
             self._sock.close()
             self._sock = None
 
     def _connect(self) -> bool:
-        if self.path is None or time.monotonic() < self._retry_at:
+        if self.path is None or self.lost or time.monotonic() < self._retry_at:
             return False
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -321,21 +318,20 @@ class LinkPeer:
             self._retry_at = time.monotonic() + self._delay
             self._delay = min(self._delay * 2, CONNECT_MAX)
             return False
-        self._sock, self._delay = sock, CONNECT_FIRST
-        self._reader = MessageReader()
-        self._say_hello()
+        self._connected(sock)
         return self._sock is not None
 
-    def _say_hello(self) -> None:
+    def _connected(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._poller.register(sock, select.POLLIN)
         try:
-            self._sock.sendall(encode([HELLO, self.side, self._hello]))
+            sock.sendall(encode([HELLO, self.side, self._hello]))
         except OSError:
-            self._disconnect()
+            self._lose()
 
-    def _disconnect(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+    def _lose(self) -> None:
+        self.close()
+        self.lost = True
 
 
 class _private_umask:
