@@ -173,3 +173,19 @@ def test_socketpair_ends_need_no_path():
         assert peer.receive(2000) is None  # the relay end is gone for good
     finally:
         peer.close()
+
+
+def test_a_connection_that_does_not_say_hello_first_is_dropped(path):
+    hub = linksocket.LinkHub(path)
+    stranger = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        stranger.connect(path)
+        stranger.sendall(linksocket.encode([link.KIND_MESSAGE, b"not from a kernel"]))
+        with pytest.raises(WireError):
+            pump(hub, lambda r: False, timeout=2)
+        assert not hub.connected(SHELL) and not hub.connected(CONTROL)
+        stranger.settimeout(2)
+        assert stranger.recv(10) == b""  # closed by the hub
+    finally:
+        stranger.close()
+        hub.close()

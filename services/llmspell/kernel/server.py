@@ -203,7 +203,11 @@ class KernelServer:
             self.engine.save_state()
         except OSError as exc:
             log.error("state save before the restart failed: %s", exc)
-        engine = self._new_engine()
+        try:
+            engine = self._new_engine()
+        except Exception as exc:  # noqa: BLE001 - e.g. an unreadable state file: keep serving
+            log.error("restart failed, the running engine stays: %s", exc)
+            return
         engine.execution_count = 0
         self._use(engine)
         log.info("kernel restarted in place (shutdown_request with restart)")

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from .errors import WireError
+from .link import CONTROL_SIDE, SHELL_SIDE
 from .link import KIND_HELLO as HELLO
 from .message import MAX_MESSAGE_SIZE
 
@@ -32,6 +33,7 @@ MAX_FRAMES = 1 << 16
 MAX_OUTPUT = 64 << 20  # bytes queued for one slow reader before sends are refused
 _HEAD = struct.Struct("!II")
 CONNECT_FIRST, CONNECT_MAX = 0.005, 1.0
+SIDES = (SHELL_SIDE, CONTROL_SIDE)
 
 
 def encode(frames: Sequence[bytes]) -> bytes:
@@ -53,24 +55,25 @@ class MessageReader:
         buf = self._buf
         buf += data
         messages, pos = [], 0
-        while len(buf) - pos >= 8:
-            size, count = _HEAD.unpack_from(buf, pos)
-            if (size > MAX_MESSAGE_SIZE + 4 * MAX_FRAMES or count > MAX_FRAMES
-                    or size < 4 + 4 * count):
-                raise WireError("bad link frame", f"message of {size} bytes, {count} frames")
-            end = pos + 4 + size
-            if len(buf) < end:
-                break
-            lengths = struct.unpack_from(f"!{count}I", buf, pos + 8)
-            start = pos + 8 + 4 * count
-            if start + sum(lengths) != end:
-                raise WireError("bad link frame", "lengths do not add up")
-            frames = []
-            for length in lengths:
-                frames.append(bytes(buf[start:start + length]))
-                start += length
-            messages.append(frames)
-            pos = end
+        with memoryview(buf) as view:  # one copy per frame, also for large ones
+            while len(buf) - pos >= 8:
+                size, count = _HEAD.unpack_from(buf, pos)
+                if (size > MAX_MESSAGE_SIZE + 4 * MAX_FRAMES or count > MAX_FRAMES
+                        or size < 4 + 4 * count):
+                    raise WireError("bad link frame", f"message of {size} bytes, {count} frames")
+                end = pos + 4 + size
+                if len(buf) < end:
+                    break
+                lengths = struct.unpack_from(f"!{count}I", buf, pos + 8)
+                start = pos + 8 + 4 * count
+                if start + sum(lengths) != end:
+                    raise WireError("bad link frame", "lengths do not add up")
+                frames = []
+                for length in lengths:
+                    frames.append(bytes(view[start:start + length]))
+                    start += length
+                messages.append(frames)
+                pos = end
         del buf[:pos]
         return messages
 
@@ -198,8 +201,11 @@ class LinkHub:
             self._drop(conn)
             raise
         for frames in messages:
-            if frames[0] == HELLO and len(frames) == 3:
+            if frames[0] == HELLO and len(frames) == 3 and frames[1] in SIDES:
                 self._claim(conn, frames[1])
+            elif conn.side is None:  # anything before a hello: not one of our kernels
+                self._drop(conn)
+                raise WireError("bad link frame", "no hello on a new link connection")
             yield conn.side, frames
 
     def close(self) -> None:
