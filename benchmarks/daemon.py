@@ -17,10 +17,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
-import random
 import select
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +28,7 @@ from pathlib import Path
 
 from installed import use_compiled_bytecode
 from llmspell.kernel import instances
+from ports import free_base_port
 
 QUICK = "--quick" in sys.argv
 STARTS = 3 if QUICK else 10
@@ -37,18 +36,6 @@ SIGNALS = 5 if QUICK else 30
 CHECKS = 100 if QUICK else 2000
 CLI = str(Path(sys.executable).parent / "llmspell")
 TARGETS = {"start": 400.0, "signal": 5.0, "stop": 100.0}
-
-
-def free_base_port() -> int:
-    while True:
-        base = random.randrange(20000, 60000, 5)
-        try:
-            for port in range(base, base + 5):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
 
 
 def fmt(samples: list[float], target: float | None = None) -> str:

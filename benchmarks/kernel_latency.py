@@ -26,7 +26,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ from installed import use_compiled_bytecode
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
+from ports import free_base_port
 
 CODE = {
     "lua": {"trivial": "x = 1", "loop": "while true do end",
@@ -94,29 +94,6 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total / 1024.0
-
-
-def free_base_port() -> int:
-    """A base port P with P..P+4 free on loopback (for executables that need one)."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base > 65000:
-            continue
-        socks = []
-        try:
-            for port in range(base, base + 5):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no five free consecutive ports")
 
 
 # --- launching -----------------------------------------------------------------------

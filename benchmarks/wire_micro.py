@@ -12,7 +12,6 @@ import time
 from hmac import compare_digest
 
 from jupyter_client.session import Session
-
 from llmspell.wire import Message, ReplayGuard, Signer, new_header, new_key, parse, reply, serialize
 
 CONTENT = {

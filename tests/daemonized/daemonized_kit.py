@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import socket
 import subprocess
 import sys
 import time
@@ -13,40 +11,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "daemon"))
 from daemonkit import alive, child_subreaper, kill_and_reap, reap, stat_fields
+from process_kit import free_base_port, wait_for
 
 BIN = Path(sys.executable).parent
 CLI = str(BIN / "llmspell")
-__all__ = ["Daemons", "alive", "child_subreaper", "free_base_port", "kill_and_reap", "reap",
-           "stat_fields", "wait_for"]
-
-
-def free_base_port() -> int:
-    """A base port P with P..P+4 free on loopback right now."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000, 5)
-        socks = []
-        try:
-            for port in range(base, base + 5):
-                sock = socket.socket()
-                socks.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-    raise RuntimeError("no free port range found")
-
-
-def wait_for(predicate, what: str, timeout: float = 10.0, step: float = 0.01):
-    """Poll ``predicate`` until truthy (its value) or fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(step)
-    return value
+__all__ = ["Daemons", "alive", "child_subreaper", "kill_and_reap", "reap", "stat_fields"]
 
 
 class Daemons:

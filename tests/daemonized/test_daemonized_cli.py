@@ -7,7 +7,8 @@ import os
 import signal
 import time
 
-from daemonized_kit import alive, execute, reap, wait_for, wait_iopub, wait_output
+from daemonized_kit import alive, execute, reap, wait_iopub, wait_output
+from process_kit import wait_for
 
 
 def test_state_survives_stop_and_start(daemons):

@@ -7,7 +7,8 @@ import os
 import signal
 import time
 
-from daemonized_kit import alive, execute, reap, wait_for, wait_idle, wait_iopub, wait_output
+from daemonized_kit import alive, execute, reap, wait_idle, wait_iopub, wait_output
+from process_kit import wait_for
 
 LOOP = 'print("looping") while true do end'
 

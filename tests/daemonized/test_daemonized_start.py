@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from daemonized_kit import BIN, alive, execute, free_base_port, reap, stat_fields, wait_for
+from daemonized_kit import BIN, alive, execute, reap, stat_fields
+from process_kit import free_base_port, wait_for
 
 
 def test_daemon_is_detached_and_serves(daemons):

@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gateway_kit import GatewayProcess, free_base_port, new_client, remove_home, short_home
+from gateway_kit import GatewayProcess, new_client, remove_home, short_home
+from process_kit import free_base_port
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -11,12 +11,13 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from process_kit import wait_for
 
 BIN = Path(sys.executable).parent
 GATEWAY_EXE = str(BIN / "llmspell-gateway")
@@ -27,7 +28,6 @@ STOP_TIMEOUT = 15.0
 _DROPPED = ("XDG_RUNTIME_DIR", "STATE_DIRECTORY", "LOGS_DIRECTORY", "RUNTIME_DIRECTORY",
             "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC",
             "WATCHDOG_PID", "JPY_PARENT_PID")
-_handed_out: set[int] = set()
 
 
 def gateway_env(home: Path) -> dict[str, str]:
@@ -43,26 +43,6 @@ def short_home() -> Path:
     """A fresh LLMSPELL_HOME with a short path: the kernel link is an ipc socket inside
     it (run/gateway-P/kernel.link), and socket paths are limited to 107 bytes."""
     return Path(tempfile.mkdtemp(prefix="lsgw-", dir="/tmp"))
-
-
-def free_base_port() -> int:
-    """A base port P with P..P+4 all free on 127.0.0.1, not handed out before here."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base > 65000 or _handed_out & set(range(base - 4, base + 5)):
-            continue
-        try:
-            with contextlib.ExitStack() as stack:
-                for port in range(base, base + 5):
-                    sock = stack.enter_context(socket.socket())
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        _handed_out.add(base)
-        return base
-    raise RuntimeError("no five consecutive free ports on 127.0.0.1")
 
 
 def kernel_pids(endpoint_path: str) -> list[int]:
@@ -88,18 +68,6 @@ def pid_alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.02):
-    """Poll ``predicate`` until it returns a true value (returned) or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 class GatewayProcess:
@@ -135,7 +103,7 @@ class GatewayProcess:
                 return None
             return info if info.get("key") else None
 
-        self.info = wait_until(ready, timeout, f"the connection file; log: {self.log()}")
+        self.info = wait_for(ready, f"the connection file; log: {self.log()}", timeout)
         return self.info
 
     def log(self) -> str:

@@ -10,8 +10,9 @@ import signal
 import time
 
 import pytest
-from gateway_kit import kernel_info, pid_alive, result_text, shell_reply, wait_until
+from gateway_kit import kernel_info, pid_alive, result_text, shell_reply
 from jupyter_kit import run_cell
+from process_kit import wait_for
 
 INTERRUPT_WITHIN = 3.0  # seconds from the interrupt to the execute reply
 
@@ -74,7 +75,7 @@ def test_kernel_stops_when_its_gateway_is_killed(gateway, client):
     kernel = kernel_info(client)["llmspell"]["pid"]
     gateway.proc.kill()
     gateway.proc.wait(10)
-    wait_until(lambda: not pid_alive(kernel), 15, "the orphaned kernel to exit")
+    wait_for(lambda: not pid_alive(kernel), "the orphaned kernel to exit", 15)
     assert "the gateway closed the link" in gateway.log()
     state = gateway.home / "state" / f"{gateway.port}.json"
     assert '"behind"' in state.read_text()

@@ -19,7 +19,6 @@ import pytest
 from gateway_kit import (
     GATEWAY_EXE,
     GatewayProcess,
-    free_base_port,
     gateway_env,
     kernel_info,
     kernel_pids,
@@ -27,6 +26,7 @@ from gateway_kit import (
     result_text,
 )
 from jupyter_kit import run_cell
+from process_kit import free_base_port
 
 FAIL_FAST = 10.0  # seconds a failing start may take (it is ~0.2 s)
 

@@ -11,8 +11,9 @@ import queue
 import signal
 import time
 
-from gateway_kit import control_reply, kernel_info, pid_alive, result_text, wait_until
+from gateway_kit import control_reply, kernel_info, pid_alive, result_text
 from jupyter_kit import run_cell
+from process_kit import wait_for
 
 
 def _restarting_status(client, timeout: float) -> dict:
@@ -38,7 +39,7 @@ def test_killed_kernel_is_announced_restarted_and_same_client_works(gateway, cli
     os.kill(old, signal.SIGKILL)
     status = _restarting_status(client, 10)
     assert status["parent_header"] == {}  # the gateway's own status, not a reply's
-    wait_until(lambda: not pid_alive(old), 5, f"kernel {old} to be reaped")
+    wait_for(lambda: not pid_alive(old), f"kernel {old} to be reaped", 5)
 
     reply, iopub = run_cell(client, "y = 6 * 7; return y", timeout=20)  # waits for the kernel
     assert reply["content"]["status"] == "ok"

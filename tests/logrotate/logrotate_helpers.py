@@ -7,23 +7,10 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 ROTATOR = [sys.executable, "-m", "llmspell.logrotate"]
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z, start of the injected clock
-
-
-def wait_for(predicate, what: str, timeout: float = 30.0):
-    """Poll ``predicate`` until it returns something true; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 
 from llmspell.logrotate.layout import stamp
-from logrotate_helpers import T0, all_content, content, current_text, log_files, run, wait_for
+from logrotate_helpers import T0, all_content, content, current_text, log_files, run
+from process_kit import wait_for
 
 HOUR, DAY = 3600, 86400
 

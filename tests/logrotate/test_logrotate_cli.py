@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 from llmspell import __version__
-from logrotate_helpers import ROTATOR, all_content, clean_env, content, log_files, run, wait_for
+from logrotate_helpers import ROTATOR, all_content, clean_env, content, log_files, run
+from process_kit import wait_for
 
 
 def test_help_lists_every_option(home):

@@ -9,7 +9,8 @@ import subprocess
 import threading
 
 from llmspell.logrotate.layout import stamp
-from logrotate_helpers import ROTATOR, all_content, clean_env, content, log_files, run, wait_for
+from logrotate_helpers import ROTATOR, all_content, clean_env, content, log_files, run
+from process_kit import wait_for
 
 LINE = b" the quick brown fox jumps over the lazy dog, again and again and again\n"
 

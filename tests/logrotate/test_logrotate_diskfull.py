@@ -11,7 +11,8 @@ import threading
 
 import pytest
 from llmspell.logrotate.lines import READ_SIZE
-from logrotate_helpers import all_content, current_text, log_files, wait_for
+from logrotate_helpers import all_content, current_text, log_files
+from process_kit import wait_for
 
 
 def fill(directory) -> object:

@@ -7,7 +7,8 @@ import json
 import random
 import re
 
-from logrotate_helpers import T0, all_content, content, current_text, log_files, run, wait_for
+from logrotate_helpers import T0, all_content, content, current_text, log_files, run
+from process_kit import wait_for
 
 
 def test_size_rotation_keeps_lines_whole_and_in_order(home, tmp_path):

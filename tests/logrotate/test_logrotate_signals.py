@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 
 import pytest
-from logrotate_helpers import all_content, content, current_text, log_files, wait_for
+from logrotate_helpers import all_content, content, current_text, log_files
+from process_kit import wait_for
 
 
 @pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGUSR1])
