@@ -145,3 +145,9 @@ def test_reader_keeps_lines_whole_across_many_small_reads(fed):
     for i in range(0, len(data), 5):
         out += split.push(data[i:i + 5])
     assert bytes(out) == data
+
+
+def test_reader_passes_blocks_longer_than_the_limit_when_no_line_is(fed):
+    split = fed(line_max=4)
+    assert split.push(b"ab\ncd\nefgh\n\nij\n") == b"ab\ncd\nefgh\n\nij\n"
+    assert split.push(b"abcd\nabcde\n") == b"abcd\nabcd\ne\n"

@@ -48,7 +48,8 @@ class LineReader:
             return None
         used = self._used = held + count
         end = self._buf.rfind(b"\n", held, used) + 1
-        if end > self._line_max or used - end > self._line_max:
+        limit = self._line_max
+        if used - end > limit or (end > limit and _has_long_line(self._buf, end, limit)):
             return self._cut(end)
         self._given = end
         return self._view[:end]
@@ -78,6 +79,18 @@ class LineReader:
             start += limit
         self._given = start
         return b"".join(pieces)
+
+
+def _has_long_line(buf: bytearray, end: int, limit: int) -> bool:
+    """Whether a line in ``buf[:end]`` (whole lines) is longer than ``limit`` bytes;
+    one backward search per ``limit`` bytes, no copy."""
+    pos = 0
+    while end - pos > limit:
+        newline = buf.rfind(b"\n", pos, pos + limit + 1)
+        if newline < 0:
+            return True
+        pos = newline + 1
+    return False
 
 
 def _cut_long_lines(block: bytes, limit: int) -> bytes:
